@@ -1,0 +1,24 @@
+//! The Loket domain: what a step of the KTP-el service *means*, with no IO.
+//!
+//! Every user action is an [`Op`]; the state of an office is a pure fold over its ops
+//! ([`OfficeState::apply`]). The counter tablet and the server run this same code, so they
+//! cannot disagree about a step. The sync protocol ([`sync`]) is sans-IO: the app and the
+//! server only move its messages.
+//!
+//! Architecture invariant: this crate never does IO and knows nothing of axum, SQL, rexie
+//! or web-sys. Time and randomness come in as values (an op carries its time and id).
+
+pub mod catalogue;
+pub mod ids;
+pub mod op;
+pub mod state;
+pub mod sync;
+pub mod ticket;
+
+pub use ids::{CounterNo, DeviceId, DeviceLetter, IdError, OfficeCode, OpId, StaffId};
+pub use op::{CallTicket, IssueTicket, Op, OpBody, OpError};
+pub use state::{ConflictReason, OfficeState, Outcome};
+pub use ticket::{CheckCode, Ticket, TicketNo, TicketStatus};
+
+#[cfg(test)]
+pub(crate) mod test_support;

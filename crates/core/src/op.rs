@@ -1,0 +1,180 @@
+//! Operations: every user action, as data. State is never written directly, only folded.
+
+use crate::catalogue::CaseCode;
+use crate::ids::{CounterNo, DeviceId, IdError, OfficeCode, OpId, StaffId};
+use crate::ticket::TicketNo;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// One user action, made on a device and applied once everywhere.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Op {
+    /// Made on the device, so a repeated push is recognised.
+    pub id: OpId,
+    /// The office the op belongs to.
+    pub office: OfficeCode,
+    /// The device that made it.
+    pub device: DeviceId,
+    /// The member of staff who made it: the audit trail.
+    pub actor: StaffId,
+    /// The device's clock when it was made.
+    pub at: DateTime<Utc>,
+    /// What was done.
+    pub body: OpBody,
+}
+
+/// What an op does. The tag is the op's kind; an unknown kind is refused when parsed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OpBody {
+    /// A1: a walk-in applicant takes a queue number.
+    IssueTicket(IssueTicket),
+    /// A2: the operator calls a ticket to a counter.
+    CallTicket(CallTicket),
+}
+
+/// A1: a ticket is issued to a walk-in applicant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssueTicket {
+    /// The number printed on the paper ticket.
+    pub number: TicketNo,
+    /// The service day, in the office's time zone.
+    pub day: NaiveDate,
+    /// Why the applicant came.
+    pub case: CaseCode,
+    /// The priority lane (elderly, disabled, pregnant).
+    pub priority: bool,
+}
+
+/// A2: a ticket is called to a counter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallTicket {
+    /// The ticket's number.
+    pub number: TicketNo,
+    /// Its service day.
+    pub day: NaiveDate,
+    /// The counter it is called to.
+    pub counter: CounterNo,
+}
+
+/// Why an op is malformed before it is ever applied: the server answers this with a 4xx.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum OpError {
+    /// The op's id is not a UUIDv7, so it was not made by a Loket device.
+    #[error("op id {0} is not a UUIDv7")]
+    NotV7(OpId),
+    /// The op claims another office than the device that sent it.
+    #[error("op {id} belongs to office {got}, but the device belongs to {expected}")]
+    WrongOffice {
+        id: OpId,
+        got: OfficeCode,
+        expected: OfficeCode,
+    },
+    /// The op claims another device than the one that sent it.
+    #[error("op {id} names device {got}, but was sent by {expected}")]
+    WrongDevice {
+        id: OpId,
+        got: DeviceId,
+        expected: DeviceId,
+    },
+    /// A field's value is out of range.
+    #[error("op {id}: {source}")]
+    Field {
+        id: OpId,
+        #[source]
+        source: IdError,
+    },
+}
+
+impl Op {
+    /// Checks what can be checked without the state: the id's version and the serials.
+    pub fn validate(&self) -> Result<(), OpError> {
+        if self.id.0.get_version_num() != 7 {
+            return Err(OpError::NotV7(self.id));
+        }
+        let number = match &self.body {
+            OpBody::IssueTicket(b) => &b.number,
+            OpBody::CallTicket(b) => &b.number,
+        };
+        if number.serial == 0 {
+            return Err(OpError::Field {
+                id: self.id,
+                source: IdError::Range {
+                    field: "serial",
+                    min: 1,
+                    max: u16::MAX as u32,
+                },
+            });
+        }
+        Ok(())
+    }
+
+    /// The op's kind as stored and logged (never its content, which may be personal).
+    pub fn kind(&self) -> &'static str {
+        match &self.body {
+            OpBody::IssueTicket(_) => "issue_ticket",
+            OpBody::CallTicket(_) => "call_ticket",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::DeviceLetter;
+
+    fn sample() -> Op {
+        Op {
+            id: OpId(uuid::Uuid::from_u128(
+                0x0190_0000_0000_7000_8000_0000_0000_0001,
+            )),
+            office: OfficeCode::new("51.02.02").unwrap(),
+            device: DeviceId::new("dev-1").unwrap(),
+            actor: StaffId::new("admin").unwrap(),
+            at: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+            body: OpBody::IssueTicket(IssueTicket {
+                number: TicketNo {
+                    letter: DeviceLetter::new("A").unwrap(),
+                    serial: 1,
+                },
+                day: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+                case: CaseCode::new("baru").unwrap(),
+                priority: false,
+            }),
+        }
+    }
+
+    #[test]
+    fn ops_round_trip_through_json() {
+        let op = sample();
+        let json = serde_json::to_string(&op).unwrap();
+        assert!(json.contains(r#""kind":"issue_ticket""#), "{json}");
+        let back: Op = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, op);
+        assert_eq!(op.validate(), Ok(()));
+    }
+
+    #[test]
+    fn unknown_kinds_and_bad_fields_are_refused() {
+        let json = serde_json::to_string(&sample()).unwrap();
+        let unknown = json.replace("issue_ticket", "burn_ticket");
+        assert!(serde_json::from_str::<Op>(&unknown).is_err());
+        let bad_letter = json.replace(r#""letter":"A""#, r#""letter":"a""#);
+        assert!(serde_json::from_str::<Op>(&bad_letter).is_err());
+        let bad_case = json.replace(r#""case":"baru""#, r#""case":"DROP TABLE""#);
+        assert!(serde_json::from_str::<Op>(&bad_case).is_err());
+    }
+
+    #[test]
+    fn non_v7_ids_and_zero_serials_are_refused() {
+        let mut op = sample();
+        op.id = OpId(uuid::Uuid::from_u128(1));
+        assert!(matches!(op.validate(), Err(OpError::NotV7(_))));
+        let mut op = sample();
+        if let OpBody::IssueTicket(b) = &mut op.body {
+            b.number.serial = 0;
+        }
+        assert!(matches!(op.validate(), Err(OpError::Field { .. })));
+    }
+}

@@ -1,0 +1,171 @@
+//! Queue tickets: the number printed on paper, its check code, and where it stands.
+
+use crate::catalogue::CaseCode;
+use crate::ids::{CounterNo, DeviceId, DeviceLetter, OpId, StaffId};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A queue number as printed: the issuing device's letter and a serial, e.g. `A-017`.
+///
+/// It is unique per office and service day because each device has its own letter and
+/// counts its own serials; it never changes after issue.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct TicketNo {
+    /// The issuing device's letter.
+    pub letter: DeviceLetter,
+    /// The device's serial for the day, from 1.
+    pub serial: u16,
+}
+
+impl TicketNo {
+    /// Parses `A-017` (also `a17`, `A 17`): what a person types in a lookup box.
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        let split = text.find(|c: char| !c.is_ascii_alphabetic())?;
+        let (letters, rest) = text.split_at(split);
+        let digits = rest.trim_start_matches(['-', ' ']);
+        if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) || digits.len() > 5 {
+            return None;
+        }
+        let serial: u16 = digits.parse().ok()?;
+        if serial == 0 {
+            return None;
+        }
+        let letter = DeviceLetter::new(letters.to_ascii_uppercase()).ok()?;
+        Some(Self { letter, serial })
+    }
+}
+
+impl fmt::Display for TicketNo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{:03}", self.letter, self.serial)
+    }
+}
+
+/// A short code printed on the ticket; with the number it opens the public status lookup.
+///
+/// It is derived from the random bits of the issuing op's id, so every device computes the
+/// same code and nobody can guess it from the number alone.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CheckCode(String);
+
+/// Crockford's base32: no I, L, O or U, so a code read aloud or handwritten stays unambiguous.
+const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+impl CheckCode {
+    /// Four characters from the last 20 bits of the op id (the random part of a UUIDv7).
+    pub fn from_op(id: OpId) -> Self {
+        let bits = id.0.as_u128() as u32 & 0xF_FFFF;
+        let code = (0..4)
+            .rev()
+            .map(|i| char::from(CROCKFORD[((bits >> (i * 5)) & 31) as usize]))
+            .collect();
+        Self(code)
+    }
+
+    /// The code as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CheckCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Where a ticket stands in the walk-in flow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum TicketStatus {
+    /// Issued (A1) and waiting to be called.
+    Waiting,
+    /// Called to a counter (A2).
+    Called {
+        /// The counter it was called to.
+        counter: CounterNo,
+        /// Who called it.
+        by: StaffId,
+        /// When, by the calling device's clock.
+        at: DateTime<Utc>,
+    },
+}
+
+/// A ticket as the fold sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ticket {
+    /// The printed number.
+    pub number: TicketNo,
+    /// The service day it belongs to.
+    pub day: NaiveDate,
+    /// Why the applicant came.
+    pub case: CaseCode,
+    /// The priority lane (elderly, disabled, pregnant) is called first.
+    pub priority: bool,
+    /// When it was issued, by the issuing device's clock.
+    pub issued_at: DateTime<Utc>,
+    /// The device that issued it.
+    pub device: DeviceId,
+    /// The op that issued it.
+    pub op: OpId,
+    /// The public lookup code.
+    pub check: CheckCode,
+    /// Where it stands.
+    pub status: TicketStatus,
+}
+
+impl Ticket {
+    /// Queue order: priority first, then the oldest; the number breaks ties so every device
+    /// orders the same tickets the same way.
+    pub fn queue_key(&self) -> (bool, DateTime<Utc>, &TicketNo) {
+        (!self.priority, self.issued_at, &self.number)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str, expected: Option<&str>) {
+        assert_eq!(
+            TicketNo::parse(text).map(|t| t.to_string()).as_deref(),
+            expected,
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn ticket_numbers_parse_as_typed() {
+        check("A-017", Some("A-017"));
+        check("a17", Some("A-017"));
+        check(" B 4 ", Some("B-004"));
+        check("AB-1234", Some("AB-1234"));
+        check("A-000", None);
+        check("A-", None);
+        check("-17", None);
+        check("ABC-1", None);
+        check("A-1x", None);
+        check("A-999999", None);
+    }
+
+    #[test]
+    fn check_codes_are_four_unambiguous_characters() {
+        let id = OpId(uuid::Uuid::from_u128(
+            0x0123_4567_89ab_cdef_0123_4567_89ab_cdef,
+        ));
+        let code = CheckCode::from_op(id);
+        assert_eq!(code.as_str().len(), 4);
+        assert!(
+            code.as_str()
+                .chars()
+                .all(|c| CROCKFORD.contains(&(c as u8)))
+        );
+        assert_eq!(code, CheckCode::from_op(id));
+        let other = OpId(uuid::Uuid::from_u128(
+            0x0123_4567_89ab_cdef_0123_4567_89ab_cdee,
+        ));
+        assert_ne!(code, CheckCode::from_op(other));
+    }
+}

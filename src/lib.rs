@@ -1,0 +1,1 @@
+//! Loket, the counter app.
