@@ -10,15 +10,20 @@
 
 pub mod catalogue;
 pub mod ids;
+pub mod office;
 pub mod op;
 pub mod state;
 pub mod sync;
 pub mod ticket;
 
 pub use ids::{CounterNo, DeviceId, DeviceLetter, IdError, OfficeCode, OpId, StaffId};
+pub use office::Office;
 pub use op::{CallTicket, IssueTicket, Op, OpBody, OpError};
 pub use state::{ConflictReason, OfficeState, Outcome};
 pub use ticket::{CheckCode, Ticket, TicketNo, TicketStatus};
 
 #[cfg(test)]
 pub(crate) mod test_support;
+
+#[cfg(test)]
+mod sync_props;

@@ -253,6 +253,15 @@ impl Replica {
         outcome
     }
 
+    /// Forgets a pending op that could not be saved on the device, as if it was never made.
+    pub fn discard(&mut self, id: OpId) {
+        let before = self.pending.len();
+        self.pending.retain(|op| op.id != id);
+        if self.pending.len() != before {
+            self.rebase();
+        }
+    }
+
     /// The next request: the cursor and up to `max` pending ops not yet acknowledged.
     pub fn request(&self, max: usize) -> SyncRequest {
         let push = self

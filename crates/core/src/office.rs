@@ -1,0 +1,51 @@
+//! The office a device belongs to, and its service day.
+
+use crate::ids::OfficeCode;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A Kantor Camat as devices know it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Office {
+    /// Kemendagri code, e.g. `51.02.02`.
+    pub code: OfficeCode,
+    /// The name printed on tickets and receipts.
+    pub name: String,
+    /// Minutes east of UTC: 420 WIB, 480 WITA, 540 WIT.
+    pub utc_offset_minutes: i32,
+}
+
+impl Office {
+    /// The office's local date at `at`: queue numbers start again each service day.
+    pub fn service_day(&self, at: DateTime<Utc>) -> NaiveDate {
+        (at + Duration::minutes(i64::from(self.utc_offset_minutes))).date_naive()
+    }
+
+    /// The office's local wall-clock time at `at`, for display.
+    pub fn local_time(&self, at: DateTime<Utc>) -> chrono::NaiveDateTime {
+        (at + Duration::minutes(i64::from(self.utc_offset_minutes))).naive_utc()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_day_turns_at_local_midnight() {
+        let wita = Office {
+            code: OfficeCode::new("51.02.02").unwrap(),
+            name: "Kantor Camat Selemadeg Timur".into(),
+            utc_offset_minutes: 480,
+        };
+        // 15:59 UTC is 23:59 WITA; 16:00 UTC is midnight the next day.
+        let before = DateTime::parse_from_rfc3339("2026-11-24T15:59:00Z")
+            .unwrap()
+            .to_utc();
+        let after = DateTime::parse_from_rfc3339("2026-11-24T16:00:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(wita.service_day(before).to_string(), "2026-11-24");
+        assert_eq!(wita.service_day(after).to_string(), "2026-11-25");
+    }
+}
