@@ -9,6 +9,7 @@
 //! or web-sys. Time and randomness come in as values (an op carries its time and id).
 
 pub mod catalogue;
+pub mod enrol;
 pub mod ids;
 pub mod office;
 pub mod op;

@@ -291,10 +291,25 @@ impl Replica {
             }
             after = op.seq;
         }
+        let mut received = Received::default();
+        // A pending op the server already ordered at or before our cursor is in the confirmed
+        // state already (its first response was lost, or saving it failed): settle it here.
+        let mut healed = Vec::new();
         for pushed in &response.pushed {
             self.acked.insert(pushed.id);
+            if pushed.seq > self.cursor {
+                continue;
+            }
+            if let Some(i) = self.pending.iter().position(|op| op.id == pushed.id) {
+                let op = self.pending.remove(i);
+                received.settled.push(op.id);
+                healed.push(ServerOp {
+                    seq: pushed.seq,
+                    op,
+                    outcome: pushed.outcome.clone(),
+                });
+            }
         }
-        let mut received = Received::default();
         let confirmed_ids: HashSet<OpId> = response.ops.iter().map(|o| o.op.id).collect();
         for server_op in &response.ops {
             let outcome = self.confirmed.apply(&server_op.op);
@@ -302,19 +317,20 @@ impl Replica {
                 received.disagreements.push(server_op.seq);
             }
         }
-        received.settled = self
-            .pending
-            .iter()
-            .filter(|op| confirmed_ids.contains(&op.id))
-            .map(|op| op.id)
-            .collect();
+        received.settled.extend(
+            self.pending
+                .iter()
+                .filter(|op| confirmed_ids.contains(&op.id))
+                .map(|op| op.id),
+        );
         self.pending.retain(|op| !confirmed_ids.contains(&op.id));
         self.acked.retain(|id| !confirmed_ids.contains(id));
         self.cursor = response.cursor.max(after);
-        if !response.ops.is_empty() {
+        if !response.ops.is_empty() || !healed.is_empty() {
             self.rebase();
         }
-        received.confirmed = response.ops;
+        healed.extend(response.ops);
+        received.confirmed = healed;
         Ok(received)
     }
 }
@@ -356,6 +372,27 @@ mod tests {
         assert!(tablet.pending().is_empty());
         assert_eq!(server.log().len(), 2);
         assert_eq!(tablet.view(), server.state());
+    }
+
+    #[test]
+    fn a_pending_op_already_confirmed_is_settled_by_its_repeated_push() {
+        let mut server = Ledger::default();
+        let mut tablet = Replica::default();
+        let op = issue(1, "dev-a", "A", 1, false, 0);
+        tablet.record(op.clone());
+        tablet
+            .receive(server.sync(tablet.request(10), 100).unwrap())
+            .unwrap();
+        // The disk kept the op as pending although the snapshot confirmed it.
+        let mut reloaded = Replica::new(tablet.confirmed().clone(), tablet.cursor(), vec![op]);
+        assert_eq!(reloaded.pending().len(), 1);
+        let received = reloaded
+            .receive(server.sync(reloaded.request(10), 100).unwrap())
+            .unwrap();
+        assert!(reloaded.pending().is_empty());
+        assert_eq!(received.confirmed.len(), 1);
+        assert_eq!(reloaded.view(), server.state());
+        assert_eq!(server.log().len(), 1);
     }
 
     #[test]

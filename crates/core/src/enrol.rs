@@ -1,0 +1,38 @@
+//! Enrolling a device at an office: the messages both sides share.
+
+use crate::ids::{DeviceId, DeviceLetter, StaffId};
+use crate::office::Office;
+use serde::{Deserialize, Serialize};
+
+/// A device asks to join the office, with the admin's code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolRequest {
+    /// The admin code printed by the server on first run.
+    pub code: String,
+    /// A name staff recognise, e.g. "Tablet loket 1".
+    pub name: String,
+}
+
+/// What a device keeps after enrolment: who it is, where, and its sync credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrolment {
+    /// The device's id, stamped on every op it makes.
+    pub device: DeviceId,
+    /// The letter in front of its ticket numbers.
+    pub letter: DeviceLetter,
+    /// The office it belongs to.
+    pub office: Office,
+    /// The bearer token for sync; kept on the device only.
+    pub token: String,
+    /// The member of staff ops are made as, until staff unlock the tablet with their own PIN.
+    pub actor: StaffId,
+}
+
+/// The JSON body of every error the server answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// A stable code the app translates, e.g. `bad_code`.
+    pub error: String,
+    /// An English sentence naming the bad value, for logs and developers.
+    pub message: String,
+}

@@ -1,0 +1,360 @@
+//! The app's state: the replica, the device's enrolment, and the sync status, as signals
+//! shared through context. Components call the methods here; the methods make ops, save
+//! them, and wake the sync engine. Business rules stay in `loket-core`.
+
+use crate::api::{self, ApiError};
+use crate::store::Db;
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use loket_core::catalogue::CaseCode;
+use loket_core::enrol::Enrolment;
+use loket_core::sync::Replica;
+use loket_core::{CallTicket, CounterNo, IssueTicket, OfficeState, Op, OpBody, OpId, Ticket};
+use std::cell::Cell;
+use std::rc::Rc;
+
+/// Why the last sync failed, for the badge to explain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncProblem {
+    /// The server could not be reached.
+    Network,
+    /// The server does not accept this device's token.
+    Auth,
+    /// The server refused or failed.
+    Server,
+    /// What the server sent could not be saved here.
+    Storage,
+}
+
+/// Why an action at the counter did not happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionError {
+    /// The op could not be written to IndexedDB; nothing changed.
+    SaveFailed,
+    /// The device's serials for the day are used up.
+    SerialsExhausted,
+    /// Nobody is waiting.
+    QueueEmpty,
+}
+
+/// Sync status for the badge.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SyncStatus {
+    /// Reached the server on the last attempt.
+    pub online: RwSignal<bool>,
+    /// A round trip is under way.
+    pub syncing: RwSignal<bool>,
+    /// The last successful sync.
+    pub last_success: RwSignal<Option<DateTime<Utc>>>,
+    /// The last attempt's failure, cleared on success.
+    pub problem: RwSignal<Option<SyncProblem>>,
+}
+
+/// Everything the pages share, cheap to copy.
+#[derive(Clone, Copy)]
+pub struct AppState {
+    db: StoredValue<Option<Rc<Db>>, LocalStorage>,
+    replica: StoredValue<Replica, LocalStorage>,
+    engine: StoredValue<Rc<Engine>, LocalStorage>,
+    /// The device's enrolment, once known.
+    pub enrolment: RwSignal<Option<Enrolment>>,
+    /// What staff see: confirmed state with pending ops on top.
+    pub view: RwSignal<OfficeState>,
+    /// How many ops wait to be sent.
+    pub pending: RwSignal<usize>,
+    /// Sync status.
+    pub sync: SyncStatus,
+    /// The store loaded (or failed to).
+    pub ready: RwSignal<bool>,
+    /// The store could not be opened.
+    pub storage_failed: RwSignal<bool>,
+}
+
+/// Sync loop bookkeeping, outside the reactive graph.
+#[derive(Default)]
+struct Engine {
+    running: Cell<bool>,
+    wanted: Cell<bool>,
+    failures: Cell<u32>,
+    retry_scheduled: Cell<bool>,
+    next_order: Cell<f64>,
+}
+
+/// The longest wait between retries while the server is unreachable.
+const MAX_BACKOFF_MS: u32 = 15_000;
+/// Pull other devices' work this often even when nothing happens here.
+pub const POLL_MS: u32 = 20_000;
+
+impl AppState {
+    /// Creates the state; call [`AppState::start`] to load the store.
+    pub fn new() -> Self {
+        Self {
+            db: StoredValue::new_local(None),
+            replica: StoredValue::new_local(Replica::default()),
+            engine: StoredValue::new_local(Rc::new(Engine::default())),
+            enrolment: RwSignal::new(None),
+            view: RwSignal::new(OfficeState::default()),
+            pending: RwSignal::new(0),
+            sync: SyncStatus::default(),
+            ready: RwSignal::new(false),
+            storage_failed: RwSignal::new(false),
+        }
+    }
+
+    /// Opens the database `name`, loads the view and pending ops, and starts syncing.
+    pub fn start(self, name: &'static str) {
+        spawn_local(async move {
+            match self.load(name).await {
+                Ok(()) => self.trigger_sync(),
+                Err(e) => {
+                    leptos::logging::error!("opening storage failed: {e}");
+                    self.storage_failed.set(true);
+                }
+            }
+            self.ready.set(true);
+        });
+    }
+
+    async fn load(self, name: &str) -> Result<(), crate::store::StoreError> {
+        let db = Db::open(name).await?;
+        let loaded = db.load().await?;
+        let next = loaded.pending.iter().map(|(o, _)| *o).fold(0.0, f64::max) + 1.0;
+        self.engine.with_value(|e| e.next_order.set(next));
+        let pending = loaded.pending.into_iter().map(|(_, op)| op).collect();
+        let replica = Replica::new(loaded.confirmed, loaded.cursor, pending);
+        self.db.set_value(Some(Rc::new(db)));
+        self.enrolment.set(loaded.enrolment);
+        self.replica.set_value(replica);
+        self.publish();
+        Ok(())
+    }
+
+    fn publish(self) {
+        self.replica.with_value(|r| {
+            self.view.set(r.view().clone());
+            self.pending.set(r.pending().len());
+        });
+    }
+
+    fn db(self) -> Option<Rc<Db>> {
+        self.db.get_value()
+    }
+
+    /// Enrols this device at the office and remembers it.
+    pub async fn enrol(self, code: String, name: String) -> Result<(), ApiError> {
+        let request = loket_core::enrol::EnrolRequest { code, name };
+        let enrolment = api::enrol(&request).await?;
+        if let Some(db) = self.db() {
+            db.save_enrolment(&enrolment)
+                .await
+                .map_err(|_| ApiError::Server(0))?;
+        }
+        self.enrolment.set(Some(enrolment));
+        self.trigger_sync();
+        Ok(())
+    }
+
+    /// The office's service day now.
+    pub fn today(self) -> Option<chrono::NaiveDate> {
+        self.enrolment
+            .with(|e| e.as_ref().map(|e| e.office.service_day(Utc::now())))
+    }
+
+    fn make_op(self, body: OpBody) -> Option<Op> {
+        let e = self.enrolment.get_untracked()?;
+        Some(Op {
+            id: OpId(uuid::Uuid::now_v7()),
+            office: e.office.code,
+            device: e.device,
+            actor: e.actor,
+            at: Utc::now(),
+            body,
+        })
+    }
+
+    /// Records an op: in memory first (so the next number is taken at once), then on disk;
+    /// if the disk refuses, the op is forgotten and staff are told.
+    async fn record(self, op: Op) -> Result<(), ActionError> {
+        let db = self.db().ok_or(ActionError::SaveFailed)?;
+        let order = self.engine.with_value(|e| {
+            let o = e.next_order.get();
+            e.next_order.set(o + 1.0);
+            o
+        });
+        let id = op.id;
+        self.replica.update_value(|r| {
+            r.record(op.clone());
+        });
+        self.publish();
+        if let Err(e) = db.record_local(&op, order).await {
+            leptos::logging::error!("saving an op failed: {e}");
+            self.replica.update_value(|r| r.discard(id));
+            self.publish();
+            return Err(ActionError::SaveFailed);
+        }
+        self.trigger_sync();
+        Ok(())
+    }
+
+    /// A1: issues a walk-in ticket; returns it as the view now holds it.
+    pub async fn issue_ticket(self, case: CaseCode, priority: bool) -> Result<Ticket, ActionError> {
+        let e = self
+            .enrolment
+            .get_untracked()
+            .ok_or(ActionError::SaveFailed)?;
+        let day = e.office.service_day(Utc::now());
+        let serial = self
+            .replica
+            .with_value(|r| r.view().next_serial(day, &e.letter))
+            .ok_or(ActionError::SerialsExhausted)?;
+        let number = loket_core::TicketNo {
+            letter: e.letter.clone(),
+            serial,
+        };
+        let body = OpBody::IssueTicket(IssueTicket {
+            number: number.clone(),
+            day,
+            case,
+            priority,
+        });
+        let op = self.make_op(body).ok_or(ActionError::SaveFailed)?;
+        self.record(op).await?;
+        self.view
+            .with_untracked(|v| v.ticket(day, &number).cloned())
+            .ok_or(ActionError::SaveFailed)
+    }
+
+    /// A2: calls the next waiting ticket (priority first, then oldest) to `counter`.
+    pub async fn call_next(self, counter: CounterNo) -> Result<Ticket, ActionError> {
+        let day = self.today().ok_or(ActionError::SaveFailed)?;
+        let next = self
+            .view
+            .with_untracked(|v| v.next_to_call(day).cloned())
+            .ok_or(ActionError::QueueEmpty)?;
+        let body = OpBody::CallTicket(CallTicket {
+            number: next.number.clone(),
+            day,
+            counter,
+        });
+        let op = self.make_op(body).ok_or(ActionError::SaveFailed)?;
+        self.record(op).await?;
+        Ok(next)
+    }
+
+    /// Asks for a sync soon; several asks while one runs make one more round.
+    pub fn trigger_sync(self) {
+        let engine = self.engine.get_value();
+        engine.wanted.set(true);
+        if engine.running.get() {
+            return;
+        }
+        engine.running.set(true);
+        spawn_local(async move {
+            while engine.wanted.replace(false) {
+                if self.enrolment.get_untracked().is_none() {
+                    break;
+                }
+                self.sync.syncing.set(true);
+                let result = self.sync_until_settled().await;
+                self.sync.syncing.set(false);
+                match result {
+                    Ok(()) => {
+                        engine.failures.set(0);
+                        self.sync.online.set(true);
+                        self.sync.problem.set(None);
+                        self.sync.last_success.set(Some(Utc::now()));
+                    }
+                    Err(problem) => {
+                        self.sync.online.set(problem != SyncProblem::Network);
+                        self.sync.problem.set(Some(problem));
+                        let failures = engine.failures.get() + 1;
+                        engine.failures.set(failures);
+                        self.schedule_retry(&engine, failures);
+                    }
+                }
+            }
+            engine.running.set(false);
+        });
+    }
+
+    fn schedule_retry(self, engine: &Rc<Engine>, failures: u32) {
+        if engine.retry_scheduled.replace(true) {
+            return;
+        }
+        let delay = 1_000u32
+            .saturating_mul(1 << failures.min(4))
+            .min(MAX_BACKOFF_MS);
+        let engine = engine.clone();
+        spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(delay).await;
+            engine.retry_scheduled.set(false);
+            self.trigger_sync();
+        });
+    }
+
+    /// Round trips until nothing is left to send and the server has nothing more.
+    async fn sync_until_settled(self) -> Result<(), SyncProblem> {
+        let Some(enrolment) = self.enrolment.get_untracked() else {
+            return Ok(());
+        };
+        let db = self.db().ok_or(SyncProblem::Storage)?;
+        loop {
+            let request = self
+                .replica
+                .with_value(|r| r.request(loket_core::sync::MAX_PUSH));
+            let response = api::sync(&enrolment.token, &request)
+                .await
+                .map_err(|e| match e {
+                    ApiError::Unreachable => SyncProblem::Network,
+                    ApiError::Unauthorised(_) => SyncProblem::Auth,
+                    _ => SyncProblem::Server,
+                })?;
+            let more = response.more;
+            let received = self
+                .replica
+                .try_update_value(|r| r.receive(response))
+                .ok_or(SyncProblem::Storage)?
+                .map_err(|_| SyncProblem::Server)?;
+            if !received.confirmed.is_empty() {
+                let (state, cursor) = self
+                    .replica
+                    .with_value(|r| (r.confirmed().clone(), r.cursor()));
+                if let Err(e) = db
+                    .commit_confirmed(&received.confirmed, &state, cursor)
+                    .await
+                {
+                    leptos::logging::error!("saving synced ops failed: {e}");
+                    // Memory ran ahead of the disk: go back to what the disk holds, so the
+                    // next round asks again from the disk's cursor.
+                    if let Ok(loaded) = db.load().await {
+                        let pending = loaded.pending.into_iter().map(|(_, op)| op).collect();
+                        self.replica.set_value(Replica::new(
+                            loaded.confirmed,
+                            loaded.cursor,
+                            pending,
+                        ));
+                        self.publish();
+                    }
+                    return Err(SyncProblem::Storage);
+                }
+                self.publish();
+            }
+            let unsent = self.replica.with_value(|r| r.has_unsent());
+            if !more && !unsent {
+                return Ok(());
+            }
+        }
+    }
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The shared state, from context.
+pub fn use_app() -> AppState {
+    expect_context::<AppState>()
+}

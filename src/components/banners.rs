@@ -1,0 +1,26 @@
+//! Banners about the device itself: storage that may be evicted, a new version to load.
+
+use crate::i18n::use_lang;
+use crate::pwa::PwaStatus;
+use leptos::prelude::*;
+
+/// Shows when the browser refused persistent storage, and when an update waits.
+#[component]
+pub fn DeviceBanners() -> impl IntoView {
+    let lang = use_lang();
+    let t = move || lang.get().t();
+    let pwa = expect_context::<PwaStatus>();
+    view! {
+        <Show when=move || pwa.persist_refused.get()>
+            <p class="banner warn" data-testid="not-persisted" role="status">{move || t().not_persisted}</p>
+        </Show>
+        <Show when=move || pwa.update_ready.get()>
+            <p class="banner info" data-testid="update-ready" role="status">
+                {move || t().update_ready} " "
+                <button class="button secondary" on:click=move |_| crate::pwa::apply_update()>
+                    {move || t().reload}
+                </button>
+            </p>
+        </Show>
+    }
+}

@@ -1,0 +1,4 @@
+//! Pieces shared by the pages.
+
+pub mod banners;
+pub mod sync_badge;

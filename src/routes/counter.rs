@@ -1,0 +1,248 @@
+//! `/`: the counter screen: issue a walk-in number (A1), call the next one (A2), and the
+//! waiting list, ordered by the core's queue rules.
+
+use crate::app_state::{ActionError, use_app};
+use crate::i18n::{Texts, use_lang};
+use leptos::prelude::*;
+use loket_core::catalogue::{CaseCode, DEFAULT_CASES, default_case};
+use loket_core::state::ConflictReason;
+use loket_core::{CounterNo, Ticket, TicketStatus};
+
+/// How many counters the select offers until counters are configured (issue 3).
+const COUNTERS: u8 = 4;
+
+fn case_name(lang: crate::i18n::Lang, code: &CaseCode) -> String {
+    match (default_case(code), lang) {
+        (Some(c), crate::i18n::Lang::Id) => c.name_id.to_string(),
+        (Some(c), crate::i18n::Lang::En) => c.name_en.to_string(),
+        (None, _) => code.to_string(),
+    }
+}
+
+fn action_error(t: &'static Texts, e: ActionError) -> &'static str {
+    match e {
+        ActionError::SaveFailed => t.save_failed,
+        ActionError::SerialsExhausted => t.serials_exhausted,
+        ActionError::QueueEmpty => t.queue_empty,
+    }
+}
+
+/// The counter page.
+#[component]
+pub fn CounterPage() -> impl IntoView {
+    let app = use_app();
+    let lang = use_lang();
+    let t = move || lang.get().t();
+    let case = RwSignal::new(DEFAULT_CASES[0].code.to_string());
+    let priority = RwSignal::new(false);
+    let counter = RwSignal::new(1u8);
+    let last_issued = RwSignal::new(None::<Ticket>);
+    let serving = RwSignal::new(None::<Ticket>);
+    let message = RwSignal::new(None::<&'static str>);
+
+    let issue = Action::new_local(move |_: &()| async move {
+        let code = CaseCode::new(case.get_untracked()).map_err(|_| ActionError::SaveFailed)?;
+        app.issue_ticket(code, priority.get_untracked()).await
+    });
+    let call = Action::new_local(move |_: &()| async move {
+        let c = CounterNo::new(counter.get_untracked()).map_err(|_| ActionError::SaveFailed)?;
+        app.call_next(c).await
+    });
+    Effect::new(move |_| match issue.value().get() {
+        Some(Ok(ticket)) => {
+            message.set(None);
+            priority.set(false);
+            last_issued.set(Some(ticket));
+        }
+        Some(Err(e)) => message.set(Some(action_error(t(), e))),
+        None => {}
+    });
+    Effect::new(move |_| match call.value().get() {
+        Some(Ok(ticket)) => {
+            message.set(None);
+            serving.set(Some(ticket));
+        }
+        Some(Err(e)) => message.set(Some(action_error(t(), e))),
+        None => {}
+    });
+
+    let waiting = move || {
+        let day = app.today();
+        app.view.with(|v| match day {
+            Some(day) => v.waiting(day).into_iter().cloned().collect::<Vec<_>>(),
+            None => Vec::new(),
+        })
+    };
+    let my_conflicts = move || {
+        let device = app.enrolment.with(|e| e.as_ref().map(|e| e.device.clone()));
+        app.view.with(|v| {
+            v.conflicts()
+                .iter()
+                .filter(|c| Some(&c.device) == device.as_ref())
+                .map(|c| c.reason.clone())
+                .collect::<Vec<_>>()
+        })
+    };
+    let conflict_text = move |reason: &ConflictReason| match reason {
+        ConflictReason::AlreadyCalled {
+            number, counter, ..
+        } => {
+            format!("{number} {} {counter}", t().conflict_already_called)
+        }
+        ConflictReason::UnknownTicket { number } => format!("{number} {}", t().conflict_unknown),
+        ConflictReason::DuplicateNumber { number } => {
+            format!("{number} {}", t().conflict_duplicate)
+        }
+    };
+    let time_of = move |ticket: &Ticket| {
+        app.enrolment.with(|e| {
+            e.as_ref()
+                .map(|e| {
+                    e.office
+                        .local_time(ticket.issued_at)
+                        .format("%H:%M")
+                        .to_string()
+                })
+                .unwrap_or_default()
+        })
+    };
+
+    view! {
+        <main class="page counter">
+            <Show when=move || message.get().is_some()>
+                <p class="banner error" role="alert" data-testid="action-error">{move || message.get()}</p>
+            </Show>
+            <div class="columns">
+                <section class="card issue" aria-labelledby="issue-title">
+                    <h2 id="issue-title">{move || t().issue_title}</h2>
+                    <label for="issue-case">{move || t().case_label}</label>
+                    <select
+                        id="issue-case"
+                        prop:value=case
+                        on:change=move |ev| case.set(event_target_value(&ev))
+                    >
+                        {DEFAULT_CASES
+                            .iter()
+                            .map(|c| {
+                                let code = c.code;
+                                view! {
+                                    <option value=code selected=move || case.get() == code>
+                                        {move || match lang.get() {
+                                            crate::i18n::Lang::Id => c.name_id,
+                                            crate::i18n::Lang::En => c.name_en,
+                                        }}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                    <label class="check">
+                        <input
+                            id="issue-priority"
+                            type="checkbox"
+                            prop:checked=priority
+                            on:change=move |ev| priority.set(event_target_checked(&ev))
+                        />
+                        <span>
+                            <strong>{move || t().priority_label}</strong>
+                            <small>{move || t().priority_hint}</small>
+                        </span>
+                    </label>
+                    <button
+                        id="issue-ticket"
+                        class="button primary big"
+                        on:click=move |_| {
+                            issue.dispatch(());
+                        }
+                    >
+                        {move || t().issue_button}
+                    </button>
+                    <div class="ticket-out" aria-live="polite">
+                        <span class="label">{move || t().last_ticket}</span>
+                        <span class="number" data-testid="last-ticket">
+                            {move || last_issued.get().map(|t| t.number.to_string()).unwrap_or_else(|| "—".into())}
+                        </span>
+                        {move || last_issued.get().map(|tk| view! {
+                            <span class="meta">
+                                {case_name(lang.get(), &tk.case)} " · " {time_of(&tk)} " · "
+                                {t().check_code} " " <code>{tk.check.to_string()}</code>
+                            </span>
+                        })}
+                    </div>
+                </section>
+                <section class="card serve" aria-labelledby="serve-title">
+                    <h2 id="serve-title">{move || t().serve_title}</h2>
+                    <div class="serve-controls">
+                        <label for="counter-no">{move || t().counter_label}</label>
+                        <select
+                            id="counter-no"
+                            prop:value=move || counter.get().to_string()
+                            on:change=move |ev| {
+                                if let Ok(n) = event_target_value(&ev).parse() {
+                                    counter.set(n)
+                                }
+                            }
+                        >
+                            {(1..=COUNTERS)
+                                .map(|n| view! { <option value=n.to_string()>{n}</option> })
+                                .collect_view()}
+                        </select>
+                        <button
+                            id="call-next"
+                            class="button primary big"
+                            disabled=move || waiting().is_empty()
+                            on:click=move |_| {
+                                call.dispatch(());
+                            }
+                        >
+                            {move || t().call_next}
+                        </button>
+                    </div>
+                    <div class="now-serving" aria-live="assertive">
+                        <span class="label">{move || t().now_serving}</span>
+                        <span class="number" data-testid="now-serving">
+                            {move || serving.get().map(|t| t.number.to_string()).unwrap_or_else(|| "—".into())}
+                        </span>
+                        {move || serving.get().map(|tk| view! {
+                            <span class="meta">{t().counter_label} " " {counter.get()} " · " {case_name(lang.get(), &tk.case)}</span>
+                        })}
+                    </div>
+                    <h3>{move || t().waiting_title} " (" {move || waiting().len()} ")"</h3>
+                    <ol id="waiting" class="waiting">
+                        <For
+                            each=waiting
+                            key=|tk| (tk.number.clone(), tk.status == TicketStatus::Waiting)
+                            children=move |tk: Ticket| {
+                                let number = tk.number.to_string();
+                                let priority = tk.priority;
+                                view! {
+                                    <li data-ticket=number.clone() class:priority=priority>
+                                        <span class="number">{number.clone()}</span>
+                                        <span class="case">
+                                            {let code = tk.case.clone(); move || case_name(lang.get(), &code)}
+                                        </span>
+                                        <span class="time">{time_of(&tk)}</span>
+                                        <Show when=move || priority>
+                                            <span class="badge">{move || t().priority_badge}</span>
+                                        </Show>
+                                    </li>
+                                }
+                            }
+                        />
+                    </ol>
+                    <Show when=move || waiting().is_empty()>
+                        <p class="empty">{move || t().waiting_empty}</p>
+                    </Show>
+                </section>
+            </div>
+            <Show when=move || !my_conflicts().is_empty()>
+                <section class="card conflicts" data-testid="conflicts" role="status">
+                    <h2>{move || t().conflicts_title}</h2>
+                    <ul>
+                        {move || my_conflicts().iter().map(|c| view! { <li>{conflict_text(c)}</li> }).collect_view()}
+                    </ul>
+                </section>
+            </Show>
+        </main>
+    }
+}

@@ -1,0 +1,90 @@
+//! `/daftar`: enrolling this device at the office with the admin's code.
+
+use crate::api::ApiError;
+use crate::app_state::use_app;
+use crate::i18n::use_lang;
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+/// The enrolment form.
+#[component]
+pub fn EnrolPage() -> impl IntoView {
+    let app = use_app();
+    let lang = use_lang();
+    let t = move || lang.get().t();
+    let code = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<&'static str>);
+    let navigate = use_navigate();
+    let submit = Action::new_local(move |(code, name): &(String, String)| {
+        let (code, name) = (code.clone(), name.clone());
+        async move { app.enrol(code, name).await }
+    });
+    Effect::new(move |_| {
+        if let Some(result) = submit.value().get() {
+            match result {
+                Ok(()) => navigate("/", Default::default()),
+                Err(e) => error.set(Some(match e {
+                    ApiError::Unreachable => t().enrol_offline,
+                    ApiError::Unauthorised(_) => t().enrol_bad_code,
+                    ApiError::Refused { .. } => t().enrol_bad_name,
+                    ApiError::Server(_) => t().enrol_failed,
+                })),
+            }
+        }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let n = name.get_untracked().trim().to_string();
+        if n.is_empty() || n.chars().count() > 60 {
+            error.set(Some(t().enrol_bad_name));
+            return;
+        }
+        error.set(None);
+        submit.dispatch((code.get_untracked().trim().to_uppercase(), n));
+    };
+    view! {
+        <main class="page enrol">
+            <section class="card narrow">
+                <h1>{move || t().enrol_title}</h1>
+                <p>{move || t().enrol_intro}</p>
+                <form on:submit=on_submit novalidate>
+                    <label for="enrol-code">{move || t().enrol_code}</label>
+                    <input
+                        id="enrol-code"
+                        type="text"
+                        autocomplete="off"
+                        autocapitalize="characters"
+                        spellcheck="false"
+                        required
+                        aria-describedby="enrol-code-hint"
+                        prop:value=code
+                        on:input=move |ev| code.set(event_target_value(&ev))
+                    />
+                    <p id="enrol-code-hint" class="hint">{move || t().enrol_code_hint}</p>
+                    <label for="enrol-name">{move || t().enrol_name}</label>
+                    <input
+                        id="enrol-name"
+                        type="text"
+                        maxlength="60"
+                        required
+                        placeholder=move || t().enrol_name_placeholder
+                        prop:value=name
+                        on:input=move |ev| name.set(event_target_value(&ev))
+                    />
+                    <Show when=move || error.get().is_some()>
+                        <p class="form-error" role="alert" data-testid="enrol-error">{move || error.get()}</p>
+                    </Show>
+                    <button
+                        id="enrol-submit"
+                        type="submit"
+                        class="button primary big"
+                        disabled=move || submit.pending().get()
+                    >
+                        {move || if submit.pending().get() { t().enrol_busy } else { t().enrol_submit }}
+                    </button>
+                </form>
+            </section>
+        </main>
+    }
+}

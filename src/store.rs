@@ -1,0 +1,256 @@
+//! The device's IndexedDB (through rexie): its ops, its confirmed view and who it is.
+//!
+//! Pending ops are the one thing a device must never lose, so each is written before the
+//! app tells staff it is done, and confirmed ops are written in the same transaction as the
+//! view and cursor they produce. At start-up the app reads the view, never the whole log.
+
+use loket_core::enrol::Enrolment;
+use loket_core::sync::ServerOp;
+use loket_core::{OfficeState, Op};
+use rexie::{Index, KeyRange, ObjectStore, Rexie, TransactionMode};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
+
+/// The database's name in production; tests use their own.
+pub const DB_NAME: &str = "loket";
+const VERSION: u32 = 1;
+const OPS: &str = "ops";
+const VIEW: &str = "view";
+const META: &str = "meta";
+/// Index of pending ops by local order; confirmed records lack the field and drop out.
+const PENDING: &str = "pending";
+/// Unique index of confirmed ops by server sequence number.
+const SEQ: &str = "seq";
+
+/// A storage failure, with what was being done.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The browser's IndexedDB refused (quota, private mode, a constraint).
+    #[error("IndexedDB: {0}")]
+    Db(#[from] rexie::Error),
+    /// A stored value could not be read back into its type.
+    #[error("stored data is unreadable: {0}")]
+    Decode(String),
+}
+
+/// The result of store operations.
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// One op as stored: the op itself as JSON, and where it stands.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct OpRecord {
+    id: String,
+    op: String,
+    /// Local order while pending; absent once confirmed.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pending: Option<f64>,
+    /// Server sequence number once confirmed.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    seq: Option<f64>,
+    /// The server's outcome, as JSON, once confirmed.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    outcome: Option<String>,
+}
+
+/// The confirmed state and the cursor it stands at.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SnapshotRecord {
+    cursor: f64,
+    state: String,
+}
+
+/// What the app needs at start-up.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    /// The enrolment, if this device has one.
+    pub enrolment: Option<Enrolment>,
+    /// The confirmed state.
+    pub confirmed: OfficeState,
+    /// The cursor it stands at.
+    pub cursor: u64,
+    /// Pending ops, oldest first, with their local order.
+    pub pending: Vec<(f64, Op)>,
+}
+
+fn decode_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Decode(e.to_string())
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue> {
+    serde_wasm_bindgen::to_value(value).map_err(decode_err)
+}
+
+fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue) -> Result<T> {
+    serde_wasm_bindgen::from_value(value).map_err(decode_err)
+}
+
+fn json<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(decode_err)
+}
+
+/// An open device database.
+#[derive(Debug)]
+pub struct Db {
+    rexie: Rexie,
+}
+
+impl Db {
+    /// Opens (creating or upgrading) the database `name`.
+    pub async fn open(name: &str) -> Result<Self> {
+        let rexie = Rexie::builder(name)
+            .version(VERSION)
+            .add_object_store(
+                ObjectStore::new(OPS)
+                    .key_path("id")
+                    .add_index(Index::new(PENDING, "pending"))
+                    .add_index(Index::new(SEQ, "seq").unique(true)),
+            )
+            .add_object_store(ObjectStore::new(VIEW))
+            .add_object_store(ObjectStore::new(META))
+            .build()
+            .await?;
+        Ok(Self { rexie })
+    }
+
+    /// Deletes the database `name` (tests start from nothing).
+    pub async fn delete(name: &str) -> Result<()> {
+        Ok(Rexie::delete(name).await?)
+    }
+
+    /// Closes the database, so it can be reopened or deleted.
+    pub fn close(self) {
+        self.rexie.close();
+    }
+
+    /// Reads what start-up needs: the enrolment, the confirmed view, the pending ops.
+    pub async fn load(&self) -> Result<Loaded> {
+        let tx = self
+            .rexie
+            .transaction(&[OPS, VIEW, META], TransactionMode::ReadOnly)?;
+        let meta = tx.store(META)?;
+        let enrolment = match meta.get(JsValue::from_str("enrolment")).await? {
+            Some(v) if !v.is_undefined() => Some(from_js::<Enrolment>(v)?),
+            _ => None,
+        };
+        let view = tx.store(VIEW)?;
+        let (confirmed, cursor) = match view.get(JsValue::from_str("confirmed")).await? {
+            Some(v) if !v.is_undefined() => {
+                let snap: SnapshotRecord = from_js(v)?;
+                let state = serde_json::from_str(&snap.state).map_err(decode_err)?;
+                (state, snap.cursor as u64)
+            }
+            _ => (OfficeState::default(), 0),
+        };
+        let ops = tx.store(OPS)?;
+        let mut pending = Vec::new();
+        for v in ops.index(PENDING)?.get_all(None, None).await? {
+            let rec: OpRecord = from_js(v)?;
+            let op: Op = serde_json::from_str(&rec.op).map_err(decode_err)?;
+            pending.push((rec.pending.unwrap_or_default(), op));
+        }
+        tx.done().await?;
+        Ok(Loaded {
+            enrolment,
+            confirmed,
+            cursor,
+            pending,
+        })
+    }
+
+    /// Saves the enrolment.
+    pub async fn save_enrolment(&self, enrolment: &Enrolment) -> Result<()> {
+        let tx = self
+            .rexie
+            .transaction(&[META], TransactionMode::ReadWrite)?;
+        tx.store(META)?
+            .put(&to_js(enrolment)?, Some(&JsValue::from_str("enrolment")))
+            .await?;
+        tx.done().await?;
+        Ok(())
+    }
+
+    /// Writes one op made on this device as pending. A second write of the same id fails.
+    pub async fn record_local(&self, op: &Op, order: f64) -> Result<()> {
+        let rec = OpRecord {
+            id: op.id.to_string(),
+            op: json(op)?,
+            pending: Some(order),
+            seq: None,
+            outcome: None,
+        };
+        let tx = self.rexie.transaction(&[OPS], TransactionMode::ReadWrite)?;
+        tx.store(OPS)?.add(&to_js(&rec)?, None).await?;
+        tx.done().await?;
+        Ok(())
+    }
+
+    /// Stores confirmed ops with the view and cursor they produce, all or nothing.
+    pub async fn commit_confirmed(
+        &self,
+        confirmed: &[ServerOp],
+        state: &OfficeState,
+        cursor: u64,
+    ) -> Result<()> {
+        let snapshot = SnapshotRecord {
+            cursor: cursor as f64,
+            state: json(state)?,
+        };
+        let mut records = Vec::with_capacity(confirmed.len());
+        for o in confirmed {
+            let rec = OpRecord {
+                id: o.op.id.to_string(),
+                op: json(&o.op)?,
+                pending: None,
+                seq: Some(o.seq as f64),
+                outcome: Some(json(&o.outcome)?),
+            };
+            records.push((to_js(&rec)?, None));
+        }
+        let tx = self
+            .rexie
+            .transaction(&[OPS, VIEW], TransactionMode::ReadWrite)?;
+        tx.store(OPS)?.put_all(records.into_iter()).await?;
+        tx.store(VIEW)?
+            .put(&to_js(&snapshot)?, Some(&JsValue::from_str("confirmed")))
+            .await?;
+        tx.done().await?;
+        Ok(())
+    }
+
+    /// How many ops are stored, and how many of them are pending.
+    pub async fn count_ops(&self) -> Result<(u32, u32)> {
+        let tx = self.rexie.transaction(&[OPS], TransactionMode::ReadOnly)?;
+        let ops = tx.store(OPS)?;
+        let all = ops.count(None).await?;
+        let pending = ops.index(PENDING)?.count(None).await?;
+        tx.done().await?;
+        Ok((all, pending))
+    }
+
+    /// Confirmed ops with a sequence number from `from` on, in server order.
+    pub async fn confirmed_since(&self, from: u64) -> Result<Vec<ServerOp>> {
+        let tx = self.rexie.transaction(&[OPS], TransactionMode::ReadOnly)?;
+        let range = KeyRange::lower_bound(&JsValue::from_f64(from as f64), Some(false))
+            .map_err(rexie::Error::from)?;
+        let values = tx
+            .store(OPS)?
+            .index(SEQ)?
+            .get_all(Some(range), None)
+            .await?;
+        tx.done().await?;
+        values
+            .into_iter()
+            .map(|v| {
+                let rec: OpRecord = from_js(v)?;
+                let op = serde_json::from_str(&rec.op).map_err(decode_err)?;
+                let outcome = serde_json::from_str(rec.outcome.as_deref().unwrap_or("null"))
+                    .map_err(decode_err)?;
+                Ok(ServerOp {
+                    seq: rec.seq.unwrap_or_default() as u64,
+                    op,
+                    outcome,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,120 @@
+//! IndexedDB figures for `cargo xtask bench` (not run by `cargo test`): appends one op per
+//! transaction and batched, and cold start (open + load + replay) with 10,000 ops stored.
+//! Prints `bench:` lines; figures, not pass/fail.
+
+use chrono::{DateTime, NaiveDate};
+use loket::store::Db;
+use loket_core::catalogue::CaseCode;
+use loket_core::sync::{Ledger, Replica, ServerOp};
+use loket_core::{
+    DeviceId, DeviceLetter, IssueTicket, OfficeCode, Op, OpBody, OpId, StaffId, TicketNo,
+};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn now_ms() -> f64 {
+    web_sys::window()
+        .expect("a window")
+        .performance()
+        .expect("performance")
+        .now()
+}
+
+fn issue(letter: &str, serial: u16) -> Op {
+    Op {
+        id: OpId(uuid::Uuid::now_v7()),
+        office: OfficeCode::new("51.02.02").unwrap(),
+        device: DeviceId::new("dev-bench").unwrap(),
+        actor: StaffId::new("admin").unwrap(),
+        at: DateTime::from_timestamp(1_764_000_000 + i64::from(serial), 0).unwrap(),
+        body: OpBody::IssueTicket(IssueTicket {
+            number: TicketNo {
+                letter: DeviceLetter::new(letter).unwrap(),
+                serial,
+            },
+            day: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+            case: CaseCode::new("baru").unwrap(),
+            priority: serial % 7 == 0,
+        }),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn indexeddb_figures() {
+    const N: u16 = 1000;
+    Db::delete("loket-bench-append").await.unwrap();
+    let db = Db::open("loket-bench-append").await.unwrap();
+    let ops: Vec<Op> = (1..=N).map(|i| issue("A", i)).collect();
+    let start = now_ms();
+    for (i, op) in ops.iter().enumerate() {
+        db.record_local(op, i as f64).await.unwrap();
+    }
+    let single = now_ms() - start;
+    console_log!(
+        "bench: indexeddb append {N} ops, one transaction each: {:.0} ms ({:.0} ops/s)",
+        single,
+        f64::from(N) / single * 1000.0
+    );
+
+    let mut server = Ledger::default();
+    let batch: Vec<ServerOp> = (1..=N)
+        .map(|i| {
+            let op = issue("B", i);
+            let p = server.push(op.clone());
+            ServerOp {
+                seq: p.seq,
+                op,
+                outcome: p.outcome,
+            }
+        })
+        .collect();
+    let start = now_ms();
+    db.commit_confirmed(&batch, server.state(), u64::from(N))
+        .await
+        .unwrap();
+    let batched = now_ms() - start;
+    console_log!(
+        "bench: indexeddb append {N} ops in one transaction (with the view): {:.0} ms ({:.0} ops/s)",
+        batched,
+        f64::from(N) / batched * 1000.0
+    );
+    db.close();
+
+    const M: u16 = 10_000;
+    Db::delete("loket-bench-cold").await.unwrap();
+    let db = Db::open("loket-bench-cold").await.unwrap();
+    let mut server = Ledger::default();
+    let all: Vec<ServerOp> = (1..=M)
+        .map(|i| {
+            let op = issue("C", i);
+            let p = server.push(op.clone());
+            ServerOp {
+                seq: p.seq,
+                op,
+                outcome: p.outcome,
+            }
+        })
+        .collect();
+    for chunk in all.chunks(2000) {
+        let last = chunk.last().map(|o| o.seq).unwrap_or_default();
+        db.commit_confirmed(chunk, server.state(), last)
+            .await
+            .unwrap();
+    }
+    for i in 1..=5 {
+        db.record_local(&issue("D", i), f64::from(i)).await.unwrap();
+    }
+    db.close();
+    let start = now_ms();
+    let db = Db::open("loket-bench-cold").await.unwrap();
+    let loaded = db.load().await.unwrap();
+    let pending = loaded.pending.into_iter().map(|(_, op)| op).collect();
+    let replica = Replica::new(loaded.confirmed, loaded.cursor, pending);
+    let cold = now_ms() - start;
+    assert_eq!(replica.view().tickets().count(), usize::from(M) + 5);
+    console_log!(
+        "bench: cold start with {M} ops stored (open + load view + replay pending): {cold:.0} ms"
+    );
+    db.close();
+}

@@ -1,0 +1,148 @@
+//! Browser tests of the device store, in headless Chromium: what is written survives a
+//! reopen, and confirmed ops and the view they produce are written all or nothing.
+
+use chrono::{DateTime, NaiveDate};
+use loket::store::Db;
+use loket_core::catalogue::CaseCode;
+use loket_core::enrol::Enrolment;
+use loket_core::sync::{Ledger, ServerOp};
+use loket_core::{
+    DeviceId, DeviceLetter, IssueTicket, Office, OfficeCode, OfficeState, Op, OpBody, OpId,
+    StaffId, TicketNo,
+};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+}
+
+fn issue(serial: u16) -> Op {
+    Op {
+        id: OpId(uuid::Uuid::now_v7()),
+        office: OfficeCode::new("51.02.02").unwrap(),
+        device: DeviceId::new("dev-test").unwrap(),
+        actor: StaffId::new("admin").unwrap(),
+        at: DateTime::from_timestamp(1_764_000_000 + i64::from(serial), 0).unwrap(),
+        body: OpBody::IssueTicket(IssueTicket {
+            number: TicketNo {
+                letter: DeviceLetter::new("A").unwrap(),
+                serial,
+            },
+            day: day(),
+            case: CaseCode::new("baru").unwrap(),
+            priority: false,
+        }),
+    }
+}
+
+fn enrolment() -> Enrolment {
+    Enrolment {
+        device: DeviceId::new("dev-test").unwrap(),
+        letter: DeviceLetter::new("A").unwrap(),
+        office: Office {
+            code: OfficeCode::new("51.02.02").unwrap(),
+            name: "Kantor Camat Selemadeg Timur".into(),
+            utc_offset_minutes: 480,
+        },
+        token: "secret-token".into(),
+        actor: StaffId::new("admin").unwrap(),
+    }
+}
+
+async fn fresh(name: &str) -> Db {
+    Db::delete(name).await.unwrap();
+    Db::open(name).await.unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn what_is_written_survives_a_reopen() {
+    let name = "loket-test-reopen";
+    let db = fresh(name).await;
+    db.save_enrolment(&enrolment()).await.unwrap();
+    let (a, b, c) = (issue(1), issue(2), issue(3));
+    for (i, op) in [&a, &b, &c].into_iter().enumerate() {
+        db.record_local(op, i as f64 + 1.0).await.unwrap();
+    }
+    // The server confirms the first one.
+    let mut server = Ledger::default();
+    let pushed = server.push(a.clone());
+    let confirmed = vec![ServerOp {
+        seq: pushed.seq,
+        op: a.clone(),
+        outcome: pushed.outcome,
+    }];
+    db.commit_confirmed(&confirmed, server.state(), pushed.seq)
+        .await
+        .unwrap();
+    db.close();
+
+    let db = Db::open(name).await.unwrap();
+    let loaded = db.load().await.unwrap();
+    assert_eq!(loaded.enrolment, Some(enrolment()));
+    assert_eq!(loaded.cursor, 1);
+    assert_eq!(&loaded.confirmed, server.state());
+    let pending: Vec<_> = loaded.pending.iter().map(|(_, op)| op.clone()).collect();
+    assert_eq!(
+        pending,
+        vec![b, c],
+        "pending ops come back in the order they were made"
+    );
+    assert_eq!(db.count_ops().await.unwrap(), (3, 2));
+    assert_eq!(db.confirmed_since(1).await.unwrap(), confirmed);
+    db.close();
+}
+
+#[wasm_bindgen_test]
+async fn confirmed_ops_and_their_view_are_written_all_or_nothing() {
+    let db = fresh("loket-test-atomic").await;
+    let mut server = Ledger::default();
+    let first = issue(1);
+    let p = server.push(first.clone());
+    let one = vec![ServerOp {
+        seq: p.seq,
+        op: first,
+        outcome: p.outcome,
+    }];
+    db.commit_confirmed(&one, server.state(), 1).await.unwrap();
+    let before = server.state().clone();
+
+    // A batch whose second op repeats a sequence number breaks the unique index half-way:
+    // the whole transaction must be undone, the view and cursor included.
+    let (x, y) = (issue(2), issue(3));
+    let px = server.push(x.clone());
+    let py = server.push(y.clone());
+    let broken = vec![
+        ServerOp {
+            seq: px.seq,
+            op: x,
+            outcome: px.outcome,
+        },
+        ServerOp {
+            seq: px.seq,
+            op: y,
+            outcome: py.outcome,
+        },
+    ];
+    let result = db.commit_confirmed(&broken, server.state(), 3).await;
+    assert!(result.is_err(), "a repeated seq must fail the transaction");
+
+    let loaded = db.load().await.unwrap();
+    assert_eq!(loaded.cursor, 1);
+    assert_eq!(loaded.confirmed, before);
+    assert_eq!(db.count_ops().await.unwrap(), (1, 0));
+    db.close();
+}
+
+#[wasm_bindgen_test]
+async fn an_op_is_stored_once() {
+    let db = fresh("loket-test-once").await;
+    let op = issue(1);
+    db.record_local(&op, 1.0).await.unwrap();
+    assert!(db.record_local(&op, 2.0).await.is_err());
+    let loaded = db.load().await.unwrap();
+    assert_eq!(loaded.pending.len(), 1);
+    assert_eq!(loaded.confirmed, OfficeState::default());
+    db.close();
+}
