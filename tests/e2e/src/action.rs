@@ -1,0 +1,145 @@
+//! What a person does with the app: open it, enrol the tablet, issue and call tickets,
+//! press "Sinkronkan sekarang". Each action waits until the page has taken it in, and
+//! fails the test with a screenshot if it cannot be done.
+
+use crate::{Profile, WAIT, check, find};
+use std::time::{Duration, Instant};
+use thirtyfour::prelude::*;
+
+/// How often a waiting sync presses "Sinkronkan sekarang" again.
+const SYNC_AGAIN: Duration = Duration::from_secs(3);
+
+/// Opens `path` and waits for the store to be loaded.
+pub async fn open(p: &Profile, path: &str) {
+    if let Err(e) = p.driver.goto(p.url(path)).await {
+        check::fail(p, &format!("could not open {path}: {e}")).await;
+    }
+    check::ready(p).await;
+}
+
+/// Reloads the page (a tablet's browser restarted) and waits for the store to be loaded.
+pub async fn reload(p: &Profile) {
+    if let Err(e) = p.driver.refresh().await {
+        check::fail(p, &format!("could not reload the page: {e}")).await;
+    }
+    check::ready(p).await;
+}
+
+/// Clicks the element matching `selector`.
+pub async fn click(p: &Profile, selector: &str) {
+    check::exists(p, selector).await;
+    let clicked = async { p.driver.find(By::Css(selector)).await?.click().await }.await;
+    if let Err(e) = clicked {
+        check::fail(p, &format!("could not click {selector}: {e}")).await;
+    }
+}
+
+/// Types `text` into the input matching `selector`, replacing what it held.
+pub async fn type_into(p: &Profile, selector: &str, text: &str) {
+    check::exists(p, selector).await;
+    let typed = async {
+        let input = p.driver.find(By::Css(selector)).await?;
+        input.clear().await?;
+        input.send_keys(text).await
+    }
+    .await;
+    if let Err(e) = typed {
+        check::fail(p, &format!("could not type into {selector}: {e}")).await;
+    }
+}
+
+/// Enrols a new tablet: opens the app, which shows the enrolment form on a first visit,
+/// enters the admin code and a device name, and waits for the counter page.
+pub async fn enrol(p: &Profile, admin_code: &str, device_name: &str) {
+    open(p, "/").await;
+    check::exists(p, "#enrol-code").await;
+    type_into(p, "#enrol-code", admin_code).await;
+    type_into(p, "#enrol-name", device_name).await;
+    click(p, "#enrol-submit").await;
+    check::path(p, "/").await;
+    check::exists(p, "#issue-ticket").await;
+}
+
+/// Issues a walk-in ticket with the form's defaults and returns its number (`A-001`),
+/// once it is shown as the last ticket and listed as waiting.
+pub async fn issue_ticket(p: &Profile) -> String {
+    let before = find::last_ticket(p).await.ok().flatten();
+    click(p, "#issue-ticket").await;
+    let what = "a new number in [data-testid=last-ticket]";
+    let number = check::until(p, what, WAIT, async || match find::last_ticket(p).await {
+        Ok(Some(n)) if Some(&n) != before.as_ref() => Ok(n),
+        Ok(_) => {
+            let raw = find::text(p, "[data-testid=last-ticket]").await;
+            Err(format!("it shows {:?}", raw.ok().flatten()))
+        }
+        Err(e) => Err(format!("the page could not be read: {e}")),
+    })
+    .await;
+    let what = format!("#waiting to list the new ticket {number}");
+    check::until(p, &what, WAIT, async || match find::waiting(p).await {
+        Ok(list) if list.contains(&number) => Ok(()),
+        Ok(list) => Err(format!("#waiting lists {list:?}")),
+        Err(e) => Err(format!("the page could not be read: {e}")),
+    })
+    .await;
+    number
+}
+
+/// Calls the next waiting ticket to the selected counter and returns its number, once
+/// `[data-testid=now-serving]` shows it.
+pub async fn call_next(p: &Profile) -> String {
+    let before = find::now_serving(p).await.ok().flatten();
+    click(p, "#call-next").await;
+    let what = "a new number in [data-testid=now-serving]";
+    check::until(p, what, WAIT, async || match find::now_serving(p).await {
+        Ok(Some(n)) if Some(&n) != before.as_ref() => Ok(n),
+        Ok(_) => {
+            let raw = find::text(p, "[data-testid=now-serving]").await;
+            Err(format!("it shows {:?}", raw.ok().flatten()))
+        }
+        Err(e) => Err(format!("the page could not be read: {e}")),
+    })
+    .await
+}
+
+/// Presses "Sinkronkan sekarang".
+pub async fn sync_now(p: &Profile) {
+    click(p, "#sync-now").await;
+}
+
+/// Presses "Sinkronkan sekarang" every few seconds until `probe` passes (up to [`WAIT`]).
+pub async fn sync_until(
+    p: &Profile,
+    what: &str,
+    mut probe: impl AsyncFnMut() -> Result<(), String>,
+) {
+    let mut pressed: Option<Instant> = None;
+    check::until(p, what, WAIT, async || {
+        if probe().await.is_ok() {
+            return Ok(());
+        }
+        if pressed.is_none_or(|at| at.elapsed() >= SYNC_AGAIN) {
+            // A press that fails (the badge re-rendering) is simply tried again later.
+            if let Ok(button) = p.driver.find(By::Css("#sync-now")).await {
+                let _ = button.click().await;
+            }
+            pressed = Some(Instant::now());
+        }
+        probe().await
+    })
+    .await
+}
+
+/// Syncs until nothing is pending (`data-pending="0"`).
+pub async fn sync_until_settled(p: &Profile) {
+    sync_until(p, "#sync-badge[data-pending=\"0\"]", async || {
+        check::pending_now(p, 0).await
+    })
+    .await
+}
+
+/// Syncs until `#waiting` lists exactly `expected` (ops made elsewhere have arrived).
+pub async fn sync_until_waiting(p: &Profile, expected: &[&str]) {
+    let what = format!("#waiting to list {expected:?}");
+    sync_until(p, &what, async || check::waiting_now(p, expected).await).await
+}

@@ -1,0 +1,148 @@
+//! A simulated tablet over plain HTTP: enrols with the admin code, then syncs with the
+//! same `loket-core` protocol code the app runs ([`Replica`] builds requests and takes
+//! responses in; this module only moves the bytes).
+
+use chrono::{NaiveDate, Utc};
+use loket_core::catalogue::CaseCode;
+use loket_core::office::Office;
+use loket_core::sync::{MAX_PUSH, Replica, SyncRequest, SyncResponse};
+use loket_core::{DeviceId, DeviceLetter, IssueTicket, Op, OpBody, OpId, StaffId, TicketNo};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// What `POST /api/devices` answers: who the device is, where, and its sync token.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Enrolment {
+    /// The device's id, stamped on its ops.
+    pub device: DeviceId,
+    /// The letter in front of its ticket numbers.
+    pub letter: DeviceLetter,
+    /// Its office.
+    pub office: Office,
+    /// The bearer token for `/api/sync`.
+    pub token: String,
+    /// Whom its ops are made as.
+    pub actor: StaffId,
+}
+
+#[derive(Serialize)]
+struct EnrolRequest<'a> {
+    code: &'a str,
+    name: &'a str,
+}
+
+/// An enrolled device with its replica.
+pub struct Device {
+    /// What enrolment gave it.
+    pub enrolment: Enrolment,
+    /// Its confirmed state, pending ops and cursor.
+    pub replica: Replica,
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Device {
+    /// Enrols a device named `name` at the server at `base` with the admin `code`.
+    pub async fn enrol(base: &str, code: &str, name: &str) -> Device {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("an HTTP client");
+        let response = http
+            .post(format!("{base}/api/devices"))
+            .json(&EnrolRequest { code, name })
+            .send()
+            .await;
+        let enrolment = answer(response, "POST /api/devices").await;
+        Device {
+            enrolment,
+            replica: Replica::default(),
+            http,
+            base: base.to_owned(),
+        }
+    }
+
+    /// Today in the office's time zone: the service day of tickets issued now.
+    pub fn today(&self) -> NaiveDate {
+        self.enrolment.office.service_day(Utc::now())
+    }
+
+    /// Records a walk-in ticket with this device's letter and `serial`, issued now.
+    pub fn issue(&mut self, serial: u16, day: NaiveDate) {
+        let e = &self.enrolment;
+        let op = Op {
+            id: OpId(uuid::Uuid::now_v7()),
+            office: e.office.code.clone(),
+            device: e.device.clone(),
+            actor: e.actor.clone(),
+            at: Utc::now(),
+            body: OpBody::IssueTicket(IssueTicket {
+                number: TicketNo {
+                    letter: e.letter.clone(),
+                    serial,
+                },
+                day,
+                case: CaseCode::new("baru").expect("a valid case code"),
+                priority: false,
+            }),
+        };
+        self.replica.record(op);
+    }
+
+    /// One round trip: `POST /api/sync` with the replica's next request, taken in.
+    /// Returns the response's `more`.
+    pub async fn sync_once(&mut self) -> bool {
+        let request: SyncRequest = self.replica.request(MAX_PUSH);
+        let response = self
+            .http
+            .post(format!("{}/api/sync", self.base))
+            .bearer_auth(&self.enrolment.token)
+            .json(&request)
+            .send()
+            .await;
+        let response: SyncResponse = answer(response, "POST /api/sync").await;
+        let more = response.more;
+        if let Err(e) = self.replica.receive(response) {
+            panic!("the server's sync response was refused by the replica: {e}");
+        }
+        more
+    }
+
+    /// Syncs until every op is pushed and confirmed and nothing more waits on the server.
+    /// Returns the number of round trips.
+    pub async fn sync_all(&mut self) -> usize {
+        // Enough for a push of every pending op plus a full pull, with room to spare: a
+        // server that never settles fails here instead of looping forever.
+        let limit = 10 + 4 * (self.replica.pending().len() / MAX_PUSH + 1) + 1000;
+        for round in 1..=limit {
+            let more = self.sync_once().await;
+            if !more && !self.replica.has_unsent() && self.replica.pending().is_empty() {
+                return round;
+            }
+        }
+        panic!(
+            "sync did not settle in {limit} round trips: cursor {}, {} ops still pending",
+            self.replica.cursor(),
+            self.replica.pending().len()
+        );
+    }
+}
+
+/// The JSON body of a 2xx answer, or a failure naming `what` and the server's error body.
+async fn answer<T: DeserializeOwned>(
+    response: Result<reqwest::Response, reqwest::Error>,
+    what: &str,
+) -> T {
+    let response = response.unwrap_or_else(|e| panic!("{what} failed: {e}"));
+    let status = response.status();
+    let body = response
+        .text()
+        .await
+        .unwrap_or_else(|e| panic!("{what}: reading the body failed: {e}"));
+    assert!(status.is_success(), "{what} answered {status}: {body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| {
+        let head: String = body.chars().take(500).collect();
+        panic!("{what} answered {status} with a body that does not parse ({e}): {head}")
+    })
+}

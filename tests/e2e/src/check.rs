@@ -1,0 +1,156 @@
+//! Waiting for the page to show something. Each check polls quickly up to [`WAIT`] and, if
+//! the page never shows it, fails the test with what it showed last, a screenshot, the HTML
+//! and the console log (see [`Profile::failure`]).
+
+use crate::{POLL, Profile, WAIT, find};
+use std::time::{Duration, Instant};
+
+/// Polls `probe` until it returns `Ok`, for up to `timeout`. `Err` says what the page shows
+/// instead; the last one goes into the failure message.
+pub async fn until<T>(
+    p: &Profile,
+    what: &str,
+    timeout: Duration,
+    mut probe: impl AsyncFnMut() -> Result<T, String>,
+) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let seen = match probe().await {
+            Ok(value) => return value,
+            Err(seen) => seen,
+        };
+        if Instant::now() >= deadline {
+            let message = format!("waited {timeout:?} for {what}, but {seen}");
+            panic!("{}", p.failure(&message).await);
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Fails the test now with `what`, a screenshot and the page's state.
+pub async fn fail(p: &Profile, what: &str) -> ! {
+    panic!("{}", p.failure(what).await)
+}
+
+/// `#app` has `data-ready="true"`: the IndexedDB store is loaded.
+pub async fn ready(p: &Profile) {
+    until(
+        p,
+        "#app[data-ready=true]",
+        WAIT,
+        async || match find::ready(p).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err("#app has no data-ready=\"true\"".into()),
+            Err(e) => Err(format!("the page could not be read: {e}")),
+        },
+    )
+    .await
+}
+
+/// The page's path is `expected`.
+pub async fn path(p: &Profile, expected: &str) {
+    until(
+        p,
+        &format!("the path {expected}"),
+        WAIT,
+        async || match find::path(p).await {
+            Ok(path) if path == expected => Ok(()),
+            Ok(path) => Err(format!("the path is {path}")),
+            Err(e) => Err(format!("the page could not be read: {e}")),
+        },
+    )
+    .await
+}
+
+/// An element matching `selector` is in the page.
+pub async fn exists(p: &Profile, selector: &str) {
+    until(
+        p,
+        &format!("{selector} in the page"),
+        WAIT,
+        async || match find::exists(p, selector).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(format!("there is no {selector}")),
+            Err(e) => Err(format!("the page could not be read: {e}")),
+        },
+    )
+    .await
+}
+
+/// `#waiting` lists exactly `expected`, in that order.
+pub async fn waiting(p: &Profile, expected: &[&str]) {
+    until(
+        p,
+        &format!("#waiting to list {expected:?}"),
+        WAIT,
+        async || waiting_now(p, expected).await,
+    )
+    .await
+}
+
+/// Whether `#waiting` lists exactly `expected` now; `Err` says what it lists.
+pub(crate) async fn waiting_now(p: &Profile, expected: &[&str]) -> Result<(), String> {
+    match find::waiting(p).await {
+        Ok(now) if now == expected => Ok(()),
+        Ok(now) => Err(format!("#waiting lists {now:?}")),
+        Err(e) => Err(format!("the page could not be read: {e}")),
+    }
+}
+
+/// The sync badge shows `data-pending="{n}"`.
+pub async fn pending(p: &Profile, n: u64) {
+    pending_within(p, n, WAIT).await
+}
+
+/// The sync badge shows `data-pending="{n}"` within `timeout`.
+pub async fn pending_within(p: &Profile, n: u64, timeout: Duration) {
+    let what = format!("#sync-badge[data-pending=\"{n}\"]");
+    until(p, &what, timeout, async || pending_now(p, n).await).await
+}
+
+/// Whether the badge shows `n` pending ops now; `Err` says what it shows.
+pub(crate) async fn pending_now(p: &Profile, n: u64) -> Result<(), String> {
+    match find::badge(p).await {
+        Ok(badge) if badge.pending() == Some(n) => Ok(()),
+        Ok(badge) => Err(format!("the badge is {badge:?}")),
+        Err(e) => Err(format!("the page could not be read: {e}")),
+    }
+}
+
+/// The badge says the server is unreachable (`data-online="false"`) and shows the sync error.
+pub async fn offline(p: &Profile) {
+    let what = "#sync-badge[data-online=false] and [data-testid=sync-error] shown";
+    until(p, what, WAIT, async || match find::badge(p).await {
+        Ok(b) if b.online() == Some(false) && b.error_shown => Ok(()),
+        Ok(b) => Err(format!("the badge is {b:?}")),
+        Err(e) => Err(format!("the page could not be read: {e}")),
+    })
+    .await
+}
+
+/// The badge says the server is reachable and no sync error is shown.
+pub async fn online(p: &Profile) {
+    let what = "#sync-badge[data-online=true] and no [data-testid=sync-error]";
+    until(p, what, WAIT, async || match find::badge(p).await {
+        Ok(b) if b.online() == Some(true) && !b.error_shown => Ok(()),
+        Ok(b) => Err(format!("the badge is {b:?}")),
+        Err(e) => Err(format!("the page could not be read: {e}")),
+    })
+    .await
+}
+
+/// A service worker controls the page, so it will open with the server down.
+pub async fn service_worker_controls(p: &Profile) {
+    let what = "navigator.serviceWorker.controller to be set";
+    until(
+        p,
+        what,
+        WAIT,
+        async || match find::service_worker_controls(p).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err("no service worker controls the page".into()),
+            Err(e) => Err(format!("the page could not be read: {e}")),
+        },
+    )
+    .await
+}

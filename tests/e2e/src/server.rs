@@ -1,0 +1,299 @@
+//! `loket-server` as a child process: started on a free port with its own SQLite file,
+//! stopped with SIGTERM, started again on the same port and database, killed on drop.
+
+use crate::{STARTUP, admin_code, env_path, free_port};
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+/// How long the server may take to exit after SIGTERM before it is killed and the test fails.
+const STOP: Duration = Duration::from_secs(10);
+/// How many of the server's last lines a failing test prints.
+const TAIL: usize = 80;
+
+/// One line the server printed.
+#[derive(Debug, Clone)]
+struct Line {
+    /// Which start printed it: 1 for the first.
+    run: u32,
+    /// Stdout (where the admin code is printed) or stderr.
+    stdout: bool,
+    text: String,
+}
+
+/// A running `loket-server` with a database of its own. Drop kills it.
+pub struct Server {
+    bin: PathBuf,
+    dist: PathBuf,
+    dir: TempDir,
+    port: u16,
+    child: Option<Child>,
+    run: u32,
+    lines: Arc<Mutex<Vec<Line>>>,
+    admin_code: String,
+    http: reqwest::Client,
+}
+
+impl Server {
+    /// Starts a fresh server (first run: empty database) and waits until it printed its
+    /// admin code and `GET /api/health` answers 200.
+    ///
+    /// Reads `LOKET_SERVER_BIN` and `LOKET_DIST`, and fails the test if either is missing.
+    pub async fn start() -> Server {
+        let bin = env_path("LOKET_SERVER_BIN", "the built release loket-server", |p| {
+            p.is_file()
+        });
+        let dist = env_path(
+            "LOKET_DIST",
+            "the app built by Trunk (a directory with index.html and sw.js)",
+            |p| p.join("index.html").is_file(),
+        );
+        let dir = tempfile::Builder::new()
+            .prefix("loket-e2e-server-")
+            .tempdir()
+            .expect("create a temporary directory for the database");
+        let mut server = Server {
+            bin,
+            dist,
+            dir,
+            port: free_port(),
+            child: None,
+            run: 0,
+            lines: Arc::default(),
+            admin_code: String::new(),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(2))
+                .build()
+                .expect("an HTTP client"),
+        };
+        server.spawn();
+        server.admin_code = server.wait_until_up(true).await.unwrap_or_else(|| {
+            panic!(
+                "loket-server answered /api/health but printed no admin code \
+                 (XXXX-XXXX-XXXX-XXXX, 0-9A-Z) on stdout on its first run.\n{}",
+                server.tail()
+            )
+        });
+        server
+    }
+
+    /// The origin that serves both the app and the API, e.g. `http://127.0.0.1:41234`.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The admin code the server printed on its first run.
+    pub fn admin_code(&self) -> &str {
+        &self.admin_code
+    }
+
+    /// The SQLite file, to check what the server stored.
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("loket.db")
+    }
+
+    /// Whether the server process is running (it may still be starting).
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+    }
+
+    /// Stops the server as an init system would (SIGTERM) and waits for it to exit.
+    /// Fails the test if it is still running after 10 s.
+    pub async fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            panic!("Server::stop: the server is not running");
+        };
+        signal(&child, libc::SIGTERM);
+        let deadline = Instant::now() + STOP;
+        loop {
+            match child.try_wait() {
+                Ok(Some(_)) => return,
+                Ok(None) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                _ => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!(
+                        "loket-server did not exit within {STOP:?} of SIGTERM (killed it).\n{}",
+                        self.tail()
+                    );
+                }
+            }
+        }
+    }
+
+    /// Starts the stopped server again on the same port and database, and waits for
+    /// `/api/health`. Fails the test if it prints an admin code: that happens on the first
+    /// run only.
+    pub async fn start_again(&mut self) {
+        assert!(
+            self.child.is_none(),
+            "Server::start_again: the server is still running"
+        );
+        self.spawn();
+        if let Some(code) = self.wait_until_up(false).await {
+            let same = if code == self.admin_code {
+                "the same code as on the first run"
+            } else {
+                "a different code from the first run's"
+            };
+            panic!(
+                "loket-server printed an admin code ({same}) when started again on an \
+                 existing database: the code must only be printed on the first run.\n{}",
+                self.tail()
+            );
+        }
+    }
+
+    fn spawn(&mut self) {
+        self.run += 1;
+        let database_url = format!("sqlite://{}", self.db_path().display());
+        let mut child = Command::new(&self.bin)
+            .env("PORT", self.port.to_string())
+            .env("HOST", "127.0.0.1")
+            .env("DATABASE_URL", database_url)
+            .env("LOKET_DIST", &self.dist)
+            .env("RUST_LOG", "info")
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("could not start {}: {e}", self.bin.display()));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let stderr = child.stderr.take().expect("piped stderr");
+        collect(stdout, self.run, true, Arc::clone(&self.lines));
+        collect(stderr, self.run, false, Arc::clone(&self.lines));
+        self.child = Some(child);
+    }
+
+    /// Waits for `/api/health` to answer 200 and returns the admin code this run printed
+    /// on stdout. On the first run it also waits for the code, which may come after the
+    /// server starts listening. Fails the test if the server exits or takes too long.
+    async fn wait_until_up(&mut self, want_code: bool) -> Option<String> {
+        let deadline = Instant::now() + STARTUP;
+        let health = format!("{}/api/health", self.url());
+        let mut healthy = false;
+        let mut last = String::from("no answer yet");
+        loop {
+            if let Some(Ok(Some(status))) = self.child.as_mut().map(Child::try_wait) {
+                // Let the readers drain what it printed before it died.
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                self.child = None;
+                panic!(
+                    "loket-server exited during start-up ({status}).\n{}",
+                    self.tail()
+                );
+            }
+            if !healthy {
+                match self.http.get(&health).send().await {
+                    Ok(r) if r.status().is_success() => healthy = true,
+                    Ok(r) => last = format!("GET /api/health answered {}", r.status()),
+                    Err(e) => last = format!("GET /api/health failed: {e}"),
+                }
+            }
+            let code = self.code_of_run(self.run);
+            if healthy && (code.is_some() || !want_code) {
+                if !want_code {
+                    // A code printed just after start-up would be missed without a moment's grace.
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    return self.code_of_run(self.run);
+                }
+                return code;
+            }
+            if Instant::now() >= deadline {
+                if healthy {
+                    return None;
+                }
+                panic!(
+                    "loket-server on port {} did not answer GET /api/health with 200 within \
+                     {STARTUP:?}; last: {last}.\n{}",
+                    self.port,
+                    self.tail()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn code_of_run(&self, run: u32) -> Option<String> {
+        let lines = self.lines.lock().unwrap_or_else(|e| e.into_inner());
+        lines
+            .iter()
+            .filter(|l| l.run == run && l.stdout)
+            .find_map(|l| admin_code::find(&l.text).map(str::to_owned))
+    }
+
+    /// The server's last lines, for a failure message.
+    pub fn tail(&self) -> String {
+        let lines = self.lines.lock().unwrap_or_else(|e| e.into_inner());
+        let skip = lines.len().saturating_sub(TAIL);
+        let mut out = format!(
+            "--- loket-server output (last {} of {} lines; database {}) ---\n",
+            lines.len() - skip,
+            lines.len(),
+            self.db_path().display()
+        );
+        for l in &lines[skip..] {
+            let stream = if l.stdout { "out" } else { "err" };
+            out.push_str(&format!("[run {} {stream}] {}\n", l.run, l.text));
+        }
+        out
+    }
+
+    /// The server's database directory (kept until the server is dropped).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        if std::thread::panicking() {
+            eprintln!("{}", self.tail());
+        }
+    }
+}
+
+/// Sends `sig` to the child.
+fn signal(child: &Child, sig: libc::c_int) {
+    let pid = libc::pid_t::try_from(child.id()).expect("a pid fits pid_t");
+    // SAFETY: kill(2) with a pid we spawned and have not reaped yet: no memory is touched.
+    unsafe {
+        libc::kill(pid, sig);
+    }
+}
+
+/// Reads one of the child's streams line by line into `lines`, on a thread of its own.
+fn collect(
+    stream: impl Read + Send + 'static,
+    run: u32,
+    stdout: bool,
+    lines: Arc<Mutex<Vec<Line>>>,
+) {
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stream);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match reader.read_until(b'\n', &mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {
+                    let text = String::from_utf8_lossy(&buf).trim_end().to_owned();
+                    let mut lines = lines.lock().unwrap_or_else(|e| e.into_inner());
+                    lines.push(Line { run, stdout, text });
+                }
+            }
+        }
+    });
+}
