@@ -1,0 +1,204 @@
+//! The API's one error type, and the `Json` extractor that turns a bad body into it.
+//!
+//! Every error answers `{"error": "<code>", "message": "<sentence>"}`. A 4xx message names
+//! the bad value so the caller can fix it; a 5xx says only "something went wrong" and its
+//! detail goes to the log. Messages are never logged for 4xx: a body may hold a NIK.
+
+use crate::store::StoreError;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use loket_core::enrol::ErrorBody;
+use loket_core::op::OpError;
+use loket_core::sync::SyncError;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use thiserror::Error;
+
+/// The most bytes an API request body may have.
+pub const API_BODY_LIMIT: usize = 1024 * 1024;
+
+/// Everything an API call can answer besides success.
+#[derive(Debug, Error)]
+pub enum ApiError {
+    /// 400 `malformed_json`: the body is not JSON at all.
+    #[error("the request body is not valid JSON: {0}")]
+    MalformedJson(String),
+    /// 415 `unsupported_media_type`: the body was not sent as JSON.
+    #[error("the request body must be sent with `Content-Type: application/json`")]
+    NotJson,
+    /// 413 `payload_too_large`: the body is over [`API_BODY_LIMIT`].
+    #[error("the request body is larger than {API_BODY_LIMIT} bytes")]
+    TooLarge,
+    /// 422 `invalid_body`: JSON of the wrong shape (a missing field, an unknown op kind…).
+    #[error("the request body does not have the expected fields: {0}")]
+    InvalidBody(String),
+    /// 422 `invalid_name`: a device name that is empty, too long once trimmed, or has control characters.
+    #[error(
+        "the device name must be 1 to {max} printable characters long, {got:?} has {len} after trimming"
+    )]
+    InvalidName {
+        /// The name as sent.
+        got: String,
+        /// Its length in characters after trimming.
+        len: usize,
+        /// The most allowed.
+        max: usize,
+    },
+    /// 401 `bad_code`: the admin code is wrong.
+    #[error("that is not the admin code of office {0}")]
+    BadCode(loket_core::OfficeCode),
+    /// 401 `unauthorized`: no device token, or one no device holds.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// 409 `cursor_ahead`, or 422 `too_many_ops` / `repeated_in_push`: a sync that cannot be taken.
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    /// 422 `invalid_op` / `wrong_office` / `wrong_device`: a pushed op that is malformed or not the sender's.
+    #[error(transparent)]
+    Op(#[from] OpError),
+    /// 409 `op_id_taken`: a pushed op's id belongs to another device's op.
+    #[error("op id {0} is already taken by another device's op")]
+    OpIdTaken(loket_core::OpId),
+    /// 409 `office_full`: no device letter is left for a new device.
+    #[error("office {0} has no device letter left: A to ZZ are all taken")]
+    OfficeFull(loket_core::OfficeCode),
+    /// 404 `not_found`: no API route at this path.
+    #[error("there is no API route at {0}")]
+    NotFound(String),
+    /// 405 `method_not_allowed`: the route exists but not with this method.
+    #[error("this API route does not accept the method {0}")]
+    MethodNotAllowed(String),
+    /// 500 `internal`: a bug or a broken database; the detail is logged, never sent.
+    #[error("something went wrong")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// The status and the stable, snake_case code clients switch on.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        use StatusCode as S;
+        match self {
+            Self::MalformedJson(_) => (S::BAD_REQUEST, "malformed_json"),
+            Self::NotJson => (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            Self::TooLarge => (S::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Self::InvalidBody(_) => (S::UNPROCESSABLE_ENTITY, "invalid_body"),
+            Self::InvalidName { .. } => (S::UNPROCESSABLE_ENTITY, "invalid_name"),
+            Self::BadCode(_) => (S::UNAUTHORIZED, "bad_code"),
+            Self::Unauthorized(_) => (S::UNAUTHORIZED, "unauthorized"),
+            Self::Sync(SyncError::CursorAhead { .. }) => (S::CONFLICT, "cursor_ahead"),
+            Self::Sync(SyncError::TooManyOps(_)) => (S::UNPROCESSABLE_ENTITY, "too_many_ops"),
+            Self::Sync(SyncError::RepeatedInPush(_)) => {
+                (S::UNPROCESSABLE_ENTITY, "repeated_in_push")
+            }
+            // Only a device checks order; the server never builds this error.
+            Self::Sync(SyncError::OutOfOrder { .. }) => (S::INTERNAL_SERVER_ERROR, "internal"),
+            Self::Op(OpError::WrongOffice { .. }) => (S::UNPROCESSABLE_ENTITY, "wrong_office"),
+            Self::Op(OpError::WrongDevice { .. }) => (S::UNPROCESSABLE_ENTITY, "wrong_device"),
+            Self::Op(_) => (S::UNPROCESSABLE_ENTITY, "invalid_op"),
+            Self::OpIdTaken(_) => (S::CONFLICT, "op_id_taken"),
+            Self::OfficeFull(_) => (S::CONFLICT, "office_full"),
+            Self::NotFound(_) => (S::NOT_FOUND, "not_found"),
+            Self::MethodNotAllowed(_) => (S::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            Self::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let message = if status.is_server_error() {
+            // The detail may name tables or rows: it goes to the log, not to the caller.
+            tracing::error!(error = %self, detail = ?self, "request failed");
+            "something went wrong".to_owned()
+        } else {
+            self.to_string()
+        };
+        let body = ErrorBody {
+            error: code.to_owned(),
+            message,
+        };
+        (status, axum::Json(body)).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::OpIdTaken(id) => Self::OpIdTaken(id),
+            StoreError::OfficeFull(office) => Self::OfficeFull(office),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::JsonDataError(e) => Self::InvalidBody(inner_text(&e.body_text())),
+            JsonRejection::JsonSyntaxError(e) => Self::MalformedJson(inner_text(&e.body_text())),
+            JsonRejection::MissingJsonContentType(_) => Self::NotJson,
+            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Self::TooLarge
+            }
+            other => Self::MalformedJson(other.body_text()),
+        }
+    }
+}
+
+/// axum's text is "Failed to …: <serde's message>"; keep serde's part, which names the value.
+fn inner_text(text: &str) -> String {
+    text.split_once(": ")
+        .map_or(text, |(_, inner)| inner)
+        .to_owned()
+}
+
+/// `axum::Json`, but a body it cannot read answers our JSON error instead of plain text.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Json<T>(pub T);
+
+impl<S, T> FromRequest<S> for Json<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::Json(value) = axum::Json::<T>::from_request(req, state).await?;
+        Ok(Self(value))
+    }
+}
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn server_errors_hide_their_detail() {
+        use http_body_util::BodyExt;
+        let response = ApiError::Internal("table ops is locked".into()).into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"], "internal");
+        assert_eq!(body["message"], "something went wrong");
+    }
+
+    #[test]
+    fn inner_text_keeps_serdes_message() {
+        assert_eq!(
+            inner_text("Failed to parse the request body as JSON: cursor: expected u64"),
+            "cursor: expected u64"
+        );
+        assert_eq!(inner_text("no colon"), "no colon");
+    }
+}

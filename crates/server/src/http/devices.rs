@@ -1,0 +1,69 @@
+//! `POST /api/devices`: enrol a device ("Daftarkan perangkat") with the admin code.
+//!
+//! The device gets an id, the next free letter of its office (for its ticket numbers) and a
+//! token it sends as `Authorization: Bearer` from then on; the server keeps only the
+//! token's hash.
+
+use crate::AppState;
+use crate::admin_code;
+use crate::auth::{new_device_id, new_token, sha256_hex};
+use crate::error::{ApiError, Json};
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::post;
+use loket_core::StaffId;
+use loket_core::enrol::{EnrolRequest, Enrolment};
+
+/// The longest device name, in characters.
+pub const MAX_NAME: usize = 60;
+
+/// The actor a newly enrolled device acts as until staff sign in with their own PINs.
+const ENROLLING_ACTOR: &str = "admin";
+
+/// The route.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/devices", post(enrol))
+}
+
+async fn enrol(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    Json(request): Json<EnrolRequest>,
+) -> Result<(StatusCode, Json<Enrolment>), ApiError> {
+    let office = state.office().clone();
+    let stored = state.store().admin_code_hash(&office).await?;
+    if !stored.is_some_and(|hash| admin_code::matches(&request.code, &hash)) {
+        return Err(ApiError::BadCode(office));
+    }
+    let name = request.name.trim();
+    let len = name.chars().count();
+    if len == 0 || len > MAX_NAME || name.chars().any(char::is_control) {
+        return Err(ApiError::InvalidName {
+            got: request.name.clone(),
+            len,
+            max: MAX_NAME,
+        });
+    }
+    let info = state
+        .store()
+        .office(&office)
+        .await?
+        .ok_or_else(|| ApiError::Internal(format!("office {office} is not in the database")))?;
+    let token = new_token()?;
+    let device = state
+        .store()
+        .enrol_device(&office, &new_device_id()?, name, &sha256_hex(&token))
+        .await?;
+    let actor = StaffId::new(ENROLLING_ACTOR)
+        .map_err(|e| ApiError::Internal(format!("bad built-in actor: {e}")))?;
+    tracing::info!(office = %office, device = %device.id, letter = %device.letter, "device enrolled");
+    Ok((
+        StatusCode::CREATED,
+        Json(Enrolment {
+            device: device.id,
+            letter: device.letter,
+            office: info,
+            token,
+            actor,
+        }),
+    ))
+}

@@ -1,0 +1,33 @@
+//! The JSON API under `/api`: one module per feature, each owning its routes, merged here.
+//!
+//! Every answer that is not a success is an [`ApiError`] JSON body, including unknown
+//! routes, wrong methods and bodies over [`API_BODY_LIMIT`].
+
+pub mod devices;
+pub mod health;
+pub mod sync;
+
+use crate::AppState;
+use crate::error::{API_BODY_LIMIT, ApiError};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, OriginalUri};
+use axum::http::Method;
+
+/// The API's routes, to be nested at `/api`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(health::router())
+        .merge(devices::router())
+        .merge(sync::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
+}
+
+async fn not_found(OriginalUri(uri): OriginalUri) -> ApiError {
+    ApiError::NotFound(uri.path().to_owned())
+}
+
+async fn method_not_allowed(method: Method) -> ApiError {
+    ApiError::MethodNotAllowed(method.to_string())
+}

@@ -1,0 +1,99 @@
+//! Health, unknown API routes, and serving the built web app.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use common::TestApp;
+
+#[tokio::test]
+async fn health_answers_ok_and_the_version() {
+    let app = TestApp::start().await;
+    let (status, body) = app.get("/api/health").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+}
+
+#[tokio::test]
+async fn unknown_api_routes_and_methods_answer_json() {
+    let app = TestApp::start().await;
+    let (status, body) = app.get("/api/nope").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"], "not_found");
+    assert!(body["message"].as_str().unwrap().contains("/api/nope"));
+
+    // Even with a built app, an unknown API path must not get index.html.
+    std::fs::create_dir_all(app.dist()).unwrap();
+    std::fs::write(app.dist().join("index.html"), "<!doctype html>app").unwrap();
+    let (status, body) = app.get("/api/devices/nope").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"], "not_found");
+
+    let (status, body) = app.get("/api/sync").await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(body["error"], "method_not_allowed");
+}
+
+async fn get_page(app: &TestApp, path: &str) -> (StatusCode, Option<String>, String) {
+    let request = Request::builder()
+        .method(Method::GET)
+        .uri(path)
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, body) = app.send(request).await;
+    let cache = headers
+        .get(header::CACHE_CONTROL)
+        .map(|v| v.to_str().unwrap().to_owned());
+    (status, cache, String::from_utf8(body.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn the_app_is_served_with_an_spa_fallback() {
+    let app = TestApp::start().await;
+    let dist = app.dist();
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::write(
+        dist.join("index.html"),
+        "<!doctype html><title>Loket</title>",
+    )
+    .unwrap();
+    std::fs::write(dist.join("sw.js"), "// service worker").unwrap();
+    std::fs::write(dist.join("loket-0123456789abcdef_bg.wasm"), "wasm").unwrap();
+
+    let (status, cache, body) = get_page(&app, "/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("<title>Loket</title>"));
+    assert_eq!(cache.as_deref(), Some("no-cache"));
+
+    // A client route loads the app.
+    let (status, cache, body) = get_page(&app, "/daftar").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("<title>Loket</title>"), "{body}");
+    assert_eq!(cache.as_deref(), Some("no-cache"));
+
+    let (status, cache, body) = get_page(&app, "/sw.js").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, "// service worker");
+    assert_eq!(cache.as_deref(), Some("no-cache"));
+
+    let (status, cache, _) = get_page(&app, "/loket-0123456789abcdef_bg.wasm").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(cache.unwrap().contains("immutable"));
+
+    // A missing asset is a 404, never index.html taken for code.
+    let (status, _, body) = get_page(&app, "/loket-fedcba9876543210.js").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(!body.contains("<title>Loket</title>"));
+}
+
+#[tokio::test]
+async fn without_a_built_app_pages_answer_503() {
+    let app = TestApp::start().await;
+    let (status, _, body) = get_page(&app, "/daftar").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(body.contains("cargo xtask run"), "{body}");
+    // The API works all the same.
+    let (status, _) = app.get("/api/health").await;
+    assert_eq!(status, StatusCode::OK);
+}

@@ -1,0 +1,247 @@
+//! Helpers for the server's tests: a fresh SQLite file per test, requests through
+//! `app(state).oneshot(...)`, ops built from `loket-core` types, and row counts read
+//! straight from the database file.
+
+#![allow(dead_code)] // Each test file uses its own subset.
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use chrono::{NaiveDate, Utc};
+use http_body_util::BodyExt;
+use loket_core::catalogue::CaseCode;
+use loket_core::{
+    CallTicket, CounterNo, DeviceId, DeviceLetter, IssueTicket, OfficeCode, Op, OpBody, OpId,
+    StaffId, TicketNo,
+};
+use loket_server::config::Config;
+use loket_server::{AppState, app};
+use serde_json::{Value, json};
+use sqlx::sqlite::SqlitePool;
+use std::path::PathBuf;
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+pub const OFFICE: &str = "51.02.02";
+
+/// A server on its own temporary database (and an optional `dist` folder).
+pub struct TestApp {
+    pub dir: TempDir,
+    pub config: Config,
+    pub state: AppState,
+    /// The first admin code, as printed.
+    pub code: String,
+}
+
+pub fn config(dir: &TempDir) -> Config {
+    Config {
+        port: 0,
+        host: "127.0.0.1".into(),
+        database_url: format!("sqlite://{}", dir.path().join("db/loket.db").display()),
+        office: OfficeCode::new(OFFICE).unwrap(),
+        office_name: "Kantor Camat Selemadeg Timur".into(),
+        utc_offset_minutes: 480,
+        dist: dir.path().join("dist"),
+        smtp_url: None,
+    }
+}
+
+impl TestApp {
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let config = config(&dir);
+        let (state, code) = AppState::open(&config).await.unwrap();
+        let code = code
+            .expect("a fresh database makes an admin code")
+            .display();
+        Self {
+            dir,
+            config,
+            state,
+            code,
+        }
+    }
+
+    /// Stops this instance and opens a new one on the same database file.
+    pub async fn restart(&mut self) {
+        self.state.store().close().await;
+        let (state, code) = AppState::open(&self.config).await.unwrap();
+        assert!(
+            code.is_none(),
+            "the admin code is made once, not at every start"
+        );
+        self.state = state;
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> (StatusCode, HeaderMap, Bytes) {
+        let response = app(self.state.clone()).oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        (status, headers, body)
+    }
+
+    /// A request with a raw body and content type; answers the status and the JSON body.
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: Option<&str>,
+        body: impl Into<Body>,
+    ) -> (StatusCode, Value) {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        if let Some(content_type) = content_type {
+            request = request.header(header::CONTENT_TYPE, content_type);
+        }
+        let (status, _, body) = self.send(request.body(body.into()).unwrap()).await;
+        let json = serde_json::from_slice(&body).unwrap_or_else(|_| {
+            panic!(
+                "{status}: the body is not JSON: {}",
+                String::from_utf8_lossy(&body)
+            )
+        });
+        (status, json)
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (StatusCode, Value) {
+        self.raw(
+            Method::POST,
+            path,
+            token,
+            Some("application/json"),
+            body.to_string(),
+        )
+        .await
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.raw(Method::GET, path, None, None, Body::empty()).await
+    }
+
+    /// Enrols a device with the right code.
+    pub async fn enrol(&self, name: &str) -> Device {
+        let (status, body) = self
+            .post(
+                "/api/devices",
+                None,
+                &json!({"code": self.code, "name": name}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        Device {
+            id: body["device"].as_str().unwrap().to_owned(),
+            letter: body["letter"].as_str().unwrap().to_owned(),
+            token: body["token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// One sync round trip; answers the status and the JSON body.
+    pub async fn sync(&self, device: &Device, cursor: u64, push: &[Op]) -> (StatusCode, Value) {
+        self.post(
+            "/api/sync",
+            Some(&device.token),
+            &json!({"cursor": cursor, "push": push}),
+        )
+        .await
+    }
+
+    /// Rows in a table, read with a connection of its own, not through the server.
+    pub async fn count(&self, table: &str) -> i64 {
+        let pool = SqlitePool::connect(&self.config.database_url)
+            .await
+            .unwrap();
+        let count =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        pool.close().await;
+        count
+    }
+
+    pub async fn counts(&self) -> (i64, i64) {
+        (self.count("ops").await, self.count("devices").await)
+    }
+
+    pub fn dist(&self) -> PathBuf {
+        self.config.dist.clone()
+    }
+}
+
+/// An enrolled device, as the enrolment answered.
+#[derive(Debug, Clone)]
+pub struct Device {
+    pub id: String,
+    pub letter: String,
+    pub token: String,
+}
+
+pub fn day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+}
+
+pub fn no(letter: &str, serial: u16) -> TicketNo {
+    TicketNo {
+        letter: DeviceLetter::new(letter).unwrap(),
+        serial,
+    }
+}
+
+fn op(device: &Device, body: OpBody) -> Op {
+    Op {
+        id: OpId(uuid::Uuid::now_v7()),
+        office: OfficeCode::new(OFFICE).unwrap(),
+        device: DeviceId::new(device.id.clone()).unwrap(),
+        actor: StaffId::new("admin").unwrap(),
+        at: Utc::now(),
+        body,
+    }
+}
+
+/// The device issues its own ticket `<letter>-<serial>`.
+pub fn issue(device: &Device, serial: u16) -> Op {
+    op(
+        device,
+        OpBody::IssueTicket(IssueTicket {
+            number: no(&device.letter, serial),
+            day: day(),
+            case: CaseCode::new("baru").unwrap(),
+            priority: false,
+        }),
+    )
+}
+
+/// The device calls ticket `<letter>-<serial>` to a counter.
+pub fn call(device: &Device, letter: &str, serial: u16, counter: u8) -> Op {
+    op(
+        device,
+        OpBody::CallTicket(CallTicket {
+            number: no(letter, serial),
+            day: day(),
+            counter: CounterNo::new(counter).unwrap(),
+        }),
+    )
+}
+
+/// The seqs of a sync answer's `pushed`.
+pub fn pushed_seqs(body: &Value) -> Vec<u64> {
+    body["pushed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["seq"].as_u64().unwrap())
+        .collect()
+}
+
+/// The seqs of a sync answer's pulled `ops`.
+pub fn pulled_seqs(body: &Value) -> Vec<u64> {
+    body["ops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["seq"].as_u64().unwrap())
+        .collect()
+}

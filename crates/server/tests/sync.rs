@@ -1,0 +1,410 @@
+//! `POST /api/sync`: pushing ops once, pulling after a cursor, conflicts, refusals, restarts.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{TestApp, call, issue, pulled_seqs, pushed_seqs};
+use loket_core::OpId;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn sync_needs_a_known_device_token() {
+    let app = TestApp::start().await;
+    let body = json!({"cursor": 0, "push": []});
+    let (status, answer) = app.post("/api/sync", None, &body).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(answer["error"], "unauthorized");
+    let (status, answer) = app.post("/api/sync", Some("not-a-token"), &body).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(answer["error"], "unauthorized");
+    // A device's own token works.
+    let device = app.enrol("Loket 1").await;
+    let (status, answer) = app.post("/api/sync", Some(&device.token), &body).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(
+        answer,
+        json!({"pushed": [], "ops": [], "cursor": 0, "more": false})
+    );
+}
+
+#[tokio::test]
+async fn a_repeated_push_answers_the_same_and_changes_nothing() {
+    let app = TestApp::start().await;
+    let device = app.enrol("Loket 1").await;
+    let push = vec![
+        issue(&device, 1),
+        issue(&device, 2),
+        call(&device, "A", 1, 3),
+    ];
+
+    let (status, first) = app.sync(&device, 0, &push).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(pushed_seqs(&first), [1, 2, 3]);
+    for (pushed, op) in first["pushed"].as_array().unwrap().iter().zip(&push) {
+        assert_eq!(pushed["id"], op.id.to_string());
+        assert_eq!(pushed["outcome"], json!({"outcome": "applied"}));
+        assert_eq!(pushed["repeated"], false);
+    }
+    assert_eq!(pulled_seqs(&first), [1, 2, 3]);
+    assert_eq!(first["cursor"], 3);
+    assert_eq!(app.count("ops").await, 3);
+
+    // The response was lost: the device pushes the same ops again from its old cursor.
+    let (status, again) = app.sync(&device, 0, &push).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(pushed_seqs(&again), [1, 2, 3]);
+    for (a, b) in first["pushed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(again["pushed"].as_array().unwrap())
+    {
+        assert_eq!(a["outcome"], b["outcome"]);
+        assert_eq!(b["repeated"], true);
+    }
+    assert_eq!(again["ops"], first["ops"]);
+    assert_eq!(app.count("ops").await, 3);
+}
+
+#[tokio::test]
+async fn pulls_return_only_ops_after_the_cursor_a_page_at_a_time() {
+    let mut app = TestApp::start().await;
+    app.state = app.state.clone().with_pull_limit(2);
+    let a = app.enrol("Kiosk").await;
+    let b = app.enrol("Loket 2").await;
+    let push: Vec<_> = (1..=5).map(|n| issue(&a, n)).collect();
+    let (status, answer) = app.sync(&a, 0, &push).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(pushed_seqs(&answer), [1, 2, 3, 4, 5]);
+    assert_eq!(pulled_seqs(&answer), [1, 2]);
+    assert_eq!(
+        (answer["cursor"].as_u64(), answer["more"].as_bool()),
+        (Some(2), Some(true))
+    );
+
+    // Another device of the office pages through from wherever its cursor is.
+    let (_, page) = app.sync(&b, 2, &[]).await;
+    assert_eq!(pulled_seqs(&page), [3, 4]);
+    assert_eq!(
+        (page["cursor"].as_u64(), page["more"].as_bool()),
+        (Some(4), Some(true))
+    );
+    assert_eq!(page["ops"][0]["op"]["id"], push[2].id.to_string());
+    assert_eq!(page["ops"][0]["outcome"], json!({"outcome": "applied"}));
+    let (_, page) = app.sync(&b, 4, &[]).await;
+    assert_eq!(pulled_seqs(&page), [5]);
+    assert_eq!(
+        (page["cursor"].as_u64(), page["more"].as_bool()),
+        (Some(5), Some(false))
+    );
+    // Nothing new: the cursor stays.
+    let (_, page) = app.sync(&b, 5, &[]).await;
+    assert_eq!(pulled_seqs(&page), Vec::<u64>::new());
+    assert_eq!(
+        (page["cursor"].as_u64(), page["more"].as_bool()),
+        (Some(5), Some(false))
+    );
+}
+
+#[tokio::test]
+async fn two_devices_calling_one_ticket_get_one_winner_and_one_conflict() {
+    let app = TestApp::start().await;
+    let a = app.enrol("Kiosk").await;
+    let b = app.enrol("Loket 2").await;
+    app.sync(&a, 0, &[issue(&a, 1)]).await;
+    // Both call A-001 while offline; A syncs first.
+    let (_, first) = app.sync(&a, 1, &[call(&a, "A", 1, 1)]).await;
+    assert_eq!(first["pushed"][0]["outcome"], json!({"outcome": "applied"}));
+    let late = call(&b, "A", 1, 2);
+    let (status, second) = app.sync(&b, 1, std::slice::from_ref(&late)).await;
+    assert_eq!(status, StatusCode::OK);
+    let outcome = &second["pushed"][0]["outcome"];
+    assert_eq!(outcome["outcome"], "conflict", "{second}");
+    assert_eq!(outcome["reason"]["reason"], "already_called");
+    assert_eq!(outcome["reason"]["counter"], 1);
+    assert_eq!(second["pushed"][0]["repeated"], false);
+    // The conflict is kept in the log, and every device pulls it with its outcome.
+    assert_eq!(app.count("ops").await, 3);
+    let (_, pulled) = app.sync(&a, 2, &[]).await;
+    assert_eq!(pulled["ops"][0]["op"]["id"], late.id.to_string());
+    assert_eq!(&pulled["ops"][0]["outcome"], outcome);
+    // A retry of the conflicting op answers the stored conflict.
+    let (_, retry) = app.sync(&b, 3, &[late]).await;
+    assert_eq!(&retry["pushed"][0]["outcome"], outcome);
+    assert_eq!(retry["pushed"][0]["repeated"], true);
+}
+
+/// Sends a raw sync body and checks the refusal: status, error code, nothing stored.
+async fn refused(
+    app: &TestApp,
+    token: &str,
+    content_type: Option<&str>,
+    body: String,
+    status: StatusCode,
+    code: &str,
+) {
+    let before = app.counts().await;
+    let (got, answer) = app
+        .raw(Method::POST, "/api/sync", Some(token), content_type, body)
+        .await;
+    assert_eq!(got, status, "{answer}");
+    assert_eq!(answer["error"], code, "{answer}");
+    assert!(answer["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert_eq!(app.counts().await, before, "a refused sync stored nothing");
+}
+
+fn push_body(cursor: Value, ops: &[loket_core::Op]) -> String {
+    json!({"cursor": cursor, "push": ops}).to_string()
+}
+
+const JSON: Option<&str> = Some("application/json");
+
+#[tokio::test]
+async fn bad_bodies_are_refused_with_json_errors() {
+    let app = TestApp::start().await;
+    let d = app.enrol("Loket 1").await;
+    app.sync(&d, 0, &[issue(&d, 1)]).await;
+    let t = &d.token;
+    let op = issue(&d, 2);
+
+    refused(
+        &app,
+        t,
+        JSON,
+        "{\"cursor\": 0, \"push\": [".into(),
+        StatusCode::BAD_REQUEST,
+        "malformed_json",
+    )
+    .await;
+    refused(
+        &app,
+        t,
+        Some("text/plain"),
+        push_body(json!(0), std::slice::from_ref(&op)),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    )
+    .await;
+    refused(
+        &app,
+        t,
+        None,
+        push_body(json!(0), std::slice::from_ref(&op)),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    )
+    .await;
+    refused(
+        &app,
+        t,
+        JSON,
+        push_body(json!(-1), std::slice::from_ref(&op)),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_body",
+    )
+    .await;
+    refused(
+        &app,
+        t,
+        JSON,
+        push_body(json!("0"), std::slice::from_ref(&op)),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_body",
+    )
+    .await;
+    refused(
+        &app,
+        t,
+        JSON,
+        json!({"push": []}).to_string(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_body",
+    )
+    .await;
+
+    let mut unknown = serde_json::to_value(&op).unwrap();
+    unknown["body"]["kind"] = json!("burn_ticket");
+    let body = json!({"cursor": 0, "push": [unknown]}).to_string();
+    refused(
+        &app,
+        t,
+        JSON,
+        body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_body",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn bad_pushes_are_refused_whole() {
+    let app = TestApp::start().await;
+    let d = app.enrol("Loket 1").await;
+    let other = app.enrol("Loket 2").await;
+    app.sync(&d, 0, &[issue(&d, 1)]).await;
+    let t = &d.token;
+    let good = issue(&d, 2);
+
+    // Each bad op follows a good one: the good one must not be stored either.
+    let mut not_v7 = issue(&d, 3);
+    not_v7.id = OpId(uuid::Uuid::from_u128(
+        0x0190_0000_0000_4000_8000_0000_0000_0001,
+    ));
+    refused(
+        &app,
+        t,
+        JSON,
+        push_body(json!(1), &[good.clone(), not_v7]),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_op",
+    )
+    .await;
+
+    let mut elsewhere = issue(&d, 3);
+    elsewhere.office = loket_core::OfficeCode::new("51.02.03").unwrap();
+    refused(
+        &app,
+        t,
+        JSON,
+        push_body(json!(1), &[good.clone(), elsewhere]),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "wrong_office",
+    )
+    .await;
+
+    let impostor = issue(&other, 3);
+    refused(
+        &app,
+        t,
+        JSON,
+        push_body(json!(1), &[good.clone(), impostor]),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "wrong_device",
+    )
+    .await;
+
+    refused(
+        &app,
+        t,
+        JSON,
+        push_body(json!(1), &[good.clone(), good.clone()]),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "repeated_in_push",
+    )
+    .await;
+
+    let many: Vec<_> = (0..=loket_core::sync::MAX_PUSH as u16)
+        .map(|n| issue(&d, 10 + n))
+        .collect();
+    refused(
+        &app,
+        t,
+        JSON,
+        push_body(json!(1), &many),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "too_many_ops",
+    )
+    .await;
+
+    refused(
+        &app,
+        t,
+        JSON,
+        push_body(json!(2), std::slice::from_ref(&good)),
+        StatusCode::CONFLICT,
+        "cursor_ahead",
+    )
+    .await;
+
+    // The same good op, alone, goes through: the refusals left no trace.
+    let (status, answer) = app.sync(&d, 1, &[good]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        answer["pushed"][0]["outcome"],
+        json!({"outcome": "applied"})
+    );
+    assert_eq!(answer["pushed"][0]["repeated"], false);
+}
+
+#[tokio::test]
+async fn an_op_id_of_another_device_is_refused_and_rolls_the_push_back() {
+    let app = TestApp::start().await;
+    let a = app.enrol("Kiosk").await;
+    let b = app.enrol("Loket 2").await;
+    let taken = issue(&a, 1);
+    app.sync(&a, 0, std::slice::from_ref(&taken)).await;
+    let fresh = issue(&b, 1);
+    let mut stolen = issue(&b, 2);
+    stolen.id = taken.id;
+    refused(
+        &app,
+        &b.token,
+        JSON,
+        push_body(json!(1), &[fresh.clone(), stolen]),
+        StatusCode::CONFLICT,
+        "op_id_taken",
+    )
+    .await;
+    // The office's state did not keep B-001 from the rolled-back push: issuing it now
+    // applies cleanly instead of being a duplicate.
+    let (_, answer) = app.sync(&b, 1, &[fresh]).await;
+    assert_eq!(
+        answer["pushed"][0]["outcome"],
+        json!({"outcome": "applied"}),
+        "{answer}"
+    );
+}
+
+#[tokio::test]
+async fn bodies_over_one_mebibyte_are_refused() {
+    let app = TestApp::start().await;
+    let d = app.enrol("Loket 1").await;
+    let padding = " ".repeat(1024 * 1024);
+    let body = format!("{{\"cursor\": 0, {padding}\"push\": []}}");
+    refused(
+        &app,
+        &d.token,
+        JSON,
+        body,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+    )
+    .await;
+    // Just under the limit is fine.
+    let padding = " ".repeat(1024 * 1024 - 100);
+    let body = format!("{{\"cursor\": 0, {padding}\"push\": []}}");
+    let (status, _) = app
+        .raw(Method::POST, "/api/sync", Some(&d.token), JSON, body)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn state_and_seqs_survive_a_restart() {
+    let mut app = TestApp::start().await;
+    let d = app.enrol("Loket 1").await;
+    let (_, before) = app.sync(&d, 0, &[issue(&d, 1), issue(&d, 2)]).await;
+    assert_eq!(pushed_seqs(&before), [1, 2]);
+
+    app.restart().await;
+
+    // The token still works, the log is all there, and the folded state knows A-001:
+    // calling it applies (it would be an unknown ticket on an empty state), twice conflicts.
+    let (status, after) = app.sync(&d, 0, &[call(&d, "A", 1, 4)]).await;
+    assert_eq!(status, StatusCode::OK, "{after}");
+    assert_eq!(pushed_seqs(&after), [3]);
+    assert_eq!(after["pushed"][0]["outcome"], json!({"outcome": "applied"}));
+    assert_eq!(pulled_seqs(&after), [1, 2, 3]);
+    let (_, again) = app.sync(&d, 3, &[call(&d, "A", 1, 5)]).await;
+    assert_eq!(
+        again["pushed"][0]["outcome"]["reason"]["reason"],
+        "already_called"
+    );
+    // Issuing A-002 again is a duplicate: the restart kept it.
+    let (_, dup) = app.sync(&d, 4, &[issue(&d, 2)]).await;
+    assert_eq!(
+        dup["pushed"][0]["outcome"]["reason"]["reason"],
+        "duplicate_number"
+    );
+    assert_eq!(pushed_seqs(&dup), [5]);
+}
