@@ -74,7 +74,9 @@ async fn serve(State(state): State<AppState>, request: Request) -> Response {
         Ok(response) => response.into_response(),
         Err(never) => match never {},
     };
-    let cache = if response.status().is_success() && is_hashed(&path) {
+    // Only a real asset file may be cached for long: a client route that merely looks
+    // hashed (`/op/<hex id>`) is answered with index.html, which must stay fresh.
+    let cache = if response.status().is_success() && is_asset(&path) && is_hashed(&path) {
         IMMUTABLE
     } else {
         NO_CACHE

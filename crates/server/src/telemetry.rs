@@ -28,11 +28,12 @@ pub struct RouteSpan;
 
 impl<B> MakeSpan<B> for RouteSpan {
     fn make_span(&mut self, request: &Request<B>) -> Span {
-        // Requests no route matched (the web app's files) are all logged as one "route".
+        // Requests no route matched (the web app's files, unknown API paths) are all
+        // logged under one name: their paths are exactly what must not be logged.
         let route = request
             .extensions()
             .get::<MatchedPath>()
-            .map_or("(app)", MatchedPath::as_str);
+            .map_or("(unmatched)", MatchedPath::as_str);
         tracing::info_span!(
             "request",
             method = %request.method(),

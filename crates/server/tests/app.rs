@@ -81,6 +81,12 @@ async fn the_app_is_served_with_an_spa_fallback() {
     assert_eq!(status, StatusCode::OK);
     assert!(cache.unwrap().contains("immutable"));
 
+    // A client route that merely looks hashed still gets a fresh index.html.
+    let (status, cache, body) = get_page(&app, "/op/0123456789abcdef0123456789abcdef").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("<title>Loket</title>"));
+    assert_eq!(cache.as_deref(), Some("no-cache"));
+
     // A missing asset is a 404, never index.html taken for code.
     let (status, _, body) = get_page(&app, "/loket-fedcba9876543210.js").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
