@@ -1,0 +1,229 @@
+//! `cargo xtask bench`: the figures that matter for a counter tablet on a slow line.
+//!
+//! (a) what the first visit downloads, gzipped, against the budget; (b) the IndexedDB store
+//! bench in headless Chromium (`tests/store_bench.rs`); (c) the sync bench against the real
+//! server (`tests/e2e/tests/sync_bench.rs`). The benches print lines starting with `bench:`;
+//! only those are echoed, unless the bench fails, when all of its output is.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use xshell::{Shell, cmd};
+
+use crate::build::{DistFile, build_app, build_server, dist_files};
+use crate::test::e2e_env;
+use crate::tools::{Need, WASM_TARGET, chromedriver, ensure_tools};
+use crate::{Result, dist_dir, project_root, step};
+
+/// What the first visit may download, gzipped.
+pub const FIRST_LOAD_BUDGET: u64 = 200 * 1024;
+
+/// Builds the release app and server, then prints the sizes and runs both benches.
+pub fn bench(sh: &Shell) -> Result<()> {
+    ensure_tools(sh, Need::EVERYTHING)?;
+    build_app(sh)?;
+    let server = build_server(sh)?;
+
+    let files = dist_files(&dist_dir())?;
+    let sizes = bundle_sizes(&files)?;
+    println!("\n{}", size_table(&sizes));
+
+    let mut failed = Vec::new();
+    let store = cmd!(
+        sh,
+        "cargo test -p loket --target {WASM_TARGET} --release --test store_bench -- --nocapture"
+    )
+    .env("CHROMEDRIVER", chromedriver())
+    .env("WASM_BINDGEN_TEST_TIMEOUT", "300");
+    if let Err(err) = run_bench(
+        "store bench",
+        "IndexedDB, headless Chromium",
+        "tests/store_bench.rs",
+        store,
+    ) {
+        failed.push(format!("store bench: {err}"));
+    }
+    let sync = e2e_env(
+        cmd!(
+            sh,
+            "cargo test -p loket-e2e --release --test sync_bench -- --nocapture"
+        ),
+        &server,
+    );
+    if let Err(err) = run_bench(
+        "sync bench",
+        "against the real server",
+        "tests/e2e/tests/sync_bench.rs",
+        sync,
+    ) {
+        failed.push(format!("sync bench: {err}"));
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(failed.join("\n").into())
+    }
+}
+
+/// One row of the size table.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Size {
+    /// Relative to `dist/`.
+    pub path: String,
+    /// Bytes on disk.
+    pub raw: u64,
+    /// Bytes gzipped at the default level, about what the wire carries.
+    pub gzip: u64,
+}
+
+/// Raw and gzipped sizes of what a first visit loads: index.html and every .wasm, .js and .css.
+pub fn bundle_sizes(files: &[DistFile]) -> Result<Vec<Size>> {
+    let first_load = |path: &str| {
+        path == "index.html"
+            || [".wasm", ".js", ".css"]
+                .iter()
+                .any(|ext| path.ends_with(ext))
+    };
+    files
+        .iter()
+        .filter(|file| first_load(&file.path))
+        .map(|file| {
+            Ok(Size {
+                path: file.path.clone(),
+                raw: file.bytes.len() as u64,
+                gzip: gzip_len(&file.bytes)?,
+            })
+        })
+        .collect()
+}
+
+fn gzip_len(bytes: &[u8]) -> Result<u64> {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+    encoder.write_all(bytes)?;
+    Ok(encoder.finish()?.len() as u64)
+}
+
+/// The size table, with the first-load total against [`FIRST_LOAD_BUDGET`].
+pub fn size_table(sizes: &[Size]) -> String {
+    let width = sizes
+        .iter()
+        .map(|s| s.path.len())
+        .chain([16])
+        .max()
+        .unwrap_or_default();
+    let mut out = format!(
+        "bundle sizes (dist/)\n  {:<width$}  {:>10}  {:>10}\n",
+        "file", "raw", "gzip"
+    );
+    for s in sizes {
+        out += &format!("  {:<width$}  {:>10}  {:>10}\n", s.path, s.raw, s.gzip);
+    }
+    let raw: u64 = sizes.iter().map(|s| s.raw).sum();
+    let gzip: u64 = sizes.iter().map(|s| s.gzip).sum();
+    let verdict = if gzip <= FIRST_LOAD_BUDGET {
+        "PASS"
+    } else {
+        "OVER"
+    };
+    out += &format!("  {:<width$}  {raw:>10}  {gzip:>10}\n", "first load total");
+    out += &format!(
+        "  first load gzip {:.1} KiB of {} KiB budget: {verdict}",
+        gzip as f64 / 1024.0,
+        FIRST_LOAD_BUDGET / 1024
+    );
+    out
+}
+
+/// Runs one bench if its file exists, echoing its `bench:` lines as a small table.
+fn run_bench(name: &str, what: &str, file: &str, cmd: xshell::Cmd<'_>) -> Result<()> {
+    println!("\n{name} ({what})");
+    if !project_root().join(file).exists() {
+        println!("  {name} not present: {file} does not exist yet");
+        return Ok(());
+    }
+    step(format!("{cmd}"));
+    // Compiler progress (stderr) stays live; the test's stdout is sifted for `bench:` lines.
+    let mut child = Command::from(cmd).stdout(Stdio::piped()).spawn()?;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut other = Vec::new();
+    let mut results = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        match bench_line(&line) {
+            Some(result) => results.push(result.to_owned()),
+            None => other.push(line),
+        }
+    }
+    let status = child.wait()?;
+    for result in &results {
+        println!("  {result}");
+    }
+    if !status.success() {
+        println!("{}", other.join("\n"));
+        return Err(format!("{file} failed ({status})").into());
+    }
+    if results.is_empty() {
+        println!(
+            "  (no `bench:` lines; its output was:)\n{}",
+            other.join("\n")
+        );
+    }
+    Ok(())
+}
+
+/// The result in a line a bench printed, `bench: <name> <figures>`, wherever the runner put it.
+pub fn bench_line(line: &str) -> Option<&str> {
+    let at = line.find("bench:")?;
+    Some(line[at + "bench:".len()..].trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_only_what_the_first_visit_loads() {
+        let file = |path: &str, len: usize| DistFile {
+            path: path.to_owned(),
+            bytes: vec![b'a'; len],
+        };
+        let files = [
+            file("index.html", 100),
+            file("loket_bg.wasm", 1000),
+            file("loket.js", 10),
+            file("style.css", 10),
+            file("icons/icon.png", 5000),
+            file("manifest.json", 50),
+        ];
+        let sizes = bundle_sizes(&files).unwrap();
+        let paths: Vec<&str> = sizes.iter().map(|s| s.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["index.html", "loket_bg.wasm", "loket.js", "style.css"]
+        );
+        assert!(sizes.iter().all(|s| s.gzip > 0 && s.gzip < s.raw + 30));
+    }
+
+    #[test]
+    fn the_table_says_pass_or_over() {
+        let size = |gzip| Size {
+            path: "loket_bg.wasm".to_owned(),
+            raw: 2 * gzip,
+            gzip,
+        };
+        assert!(size_table(&[size(1000)]).ends_with("PASS"));
+        assert!(size_table(&[size(FIRST_LOAD_BUDGET + 1)]).ends_with("OVER"));
+    }
+
+    #[test]
+    fn finds_bench_lines() {
+        assert_eq!(
+            bench_line("bench: cold start 1000 ops  12.3 ms"),
+            Some("cold start 1000 ops  12.3 ms")
+        );
+        assert_eq!(bench_line("  log: bench: x 1"), Some("x 1"));
+        assert_eq!(bench_line("test result: ok"), None);
+    }
+}
