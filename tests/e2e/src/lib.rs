@@ -9,7 +9,8 @@
 //! - [`Chromedriver`]: `/usr/bin/chromedriver` in its own process group, killed whole.
 //! - [`Profile`]: one WebDriver session with its own user-data-dir, so its own IndexedDB
 //!   and service worker: one tablet.
-//! - [`api::Device`]: a simulated tablet over plain HTTP, for the benchmark.
+//! - [`api::Device`]: a simulated tablet over plain HTTP; [`two_devices`] runs two of them
+//!   for the sync API test and the benchmark.
 //!
 //! Helpers that drive a profile are split as in Leptos' `todo_app_sqlite_csr` e2e tests:
 //! [`find`] reads the page now, [`action`] does what a person does and waits for the page
@@ -27,6 +28,7 @@ mod browser;
 pub mod check;
 pub mod find;
 mod server;
+pub mod two_devices;
 
 pub use browser::{Chromedriver, Profile};
 pub use server::Server;

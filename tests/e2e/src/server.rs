@@ -3,7 +3,7 @@
 
 use crate::{STARTUP, admin_code, env_path, free_port};
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -48,8 +48,12 @@ impl Server {
         });
         let dist = env_path(
             "LOKET_DIST",
-            "the app built by Trunk (a directory with index.html and sw.js)",
-            |p| p.join("index.html").is_file(),
+            "the app as `cargo xtask` builds it (index.html, and sw.js with its precache \
+             list filled in)",
+            |p| {
+                let sw = std::fs::read_to_string(p.join("sw.js")).unwrap_or_default();
+                p.join("index.html").is_file() && !sw.is_empty() && !sw.contains("__LOKET_")
+            },
         );
         let dir = tempfile::Builder::new()
             .prefix("loket-e2e-server-")
@@ -93,13 +97,6 @@ impl Server {
     /// The SQLite file, to check what the server stored.
     pub fn db_path(&self) -> PathBuf {
         self.dir.path().join("loket.db")
-    }
-
-    /// Whether the server process is running (it may still be starting).
-    pub fn is_running(&mut self) -> bool {
-        self.child
-            .as_mut()
-            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
     }
 
     /// Stops the server as an init system would (SIGTERM) and waits for it to exit.
@@ -245,11 +242,6 @@ impl Server {
             out.push_str(&format!("[run {} {stream}] {}\n", l.run, l.text));
         }
         out
-    }
-
-    /// The server's database directory (kept until the server is dropped).
-    pub fn dir(&self) -> &Path {
-        self.dir.path()
     }
 }
 
