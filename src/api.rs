@@ -1,9 +1,13 @@
 //! Calls to the Loket server. The only module that knows URLs and status codes.
+//! It uses the browser's `fetch` directly: a small app bundle matters on a cheap phone.
 
-use gloo_net::http::{Request, Response};
 use loket_core::enrol::{EnrolRequest, Enrolment, ErrorBody};
 use loket_core::sync::{SyncRequest, SyncResponse};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, RequestInit, Response};
 
 /// Why a call failed, in the terms the UI explains to staff.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -26,16 +30,44 @@ pub enum ApiError {
     Server(u16),
 }
 
-async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
-    let status = response.status();
-    if response.ok() {
-        return response
-            .json::<T>()
-            .await
-            .map_err(|_| ApiError::Server(status));
+/// POSTs `body` as JSON and reads the JSON answer, mapping failures to [`ApiError`].
+async fn post<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    token: Option<&str>,
+    body: &B,
+) -> Result<T, ApiError> {
+    let body = serde_json::to_string(body).map_err(|_| ApiError::Server(0))?;
+    let headers = Headers::new().map_err(|_| ApiError::Server(0))?;
+    let _ = headers.set("Content-Type", "application/json");
+    if let Some(token) = token {
+        let _ = headers.set("Authorization", &format!("Bearer {token}"));
     }
-    let body = response.json::<ErrorBody>().await.ok();
-    let (code, message) = body.map(|b| (b.error, b.message)).unwrap_or_default();
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_headers(&headers);
+    init.set_body(&JsValue::from_str(&body));
+    let window = web_sys::window().ok_or(ApiError::Unreachable)?;
+    let response: Response = JsFuture::from(window.fetch_with_str_and_init(path, &init))
+        .await
+        .map_err(|_| ApiError::Unreachable)?
+        .dyn_into()
+        .map_err(|_| ApiError::Unreachable)?;
+    let status = response.status();
+    let text = match response.text() {
+        Ok(promise) => JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|t| t.as_string()),
+        Err(_) => None,
+    }
+    // A body cut off mid-way is a lost answer, like no answer at all.
+    .ok_or(ApiError::Unreachable)?;
+    if response.ok() {
+        return serde_json::from_str(&text).map_err(|_| ApiError::Server(status));
+    }
+    let (code, message) = serde_json::from_str::<ErrorBody>(&text)
+        .map(|b| (b.error, b.message))
+        .unwrap_or_default();
     match status {
         401 => Err(ApiError::Unauthorised(code)),
         400..=499 => Err(ApiError::Refused {
@@ -49,23 +81,10 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
 
 /// Enrols this device with the admin's code.
 pub async fn enrol(request: &EnrolRequest) -> Result<Enrolment, ApiError> {
-    let response = Request::post("/api/devices")
-        .json(request)
-        .map_err(|_| ApiError::Server(0))?
-        .send()
-        .await
-        .map_err(|_| ApiError::Unreachable)?;
-    read(response).await
+    post("/api/devices", None, request).await
 }
 
 /// One sync round trip.
 pub async fn sync(token: &str, request: &SyncRequest) -> Result<SyncResponse, ApiError> {
-    let response = Request::post("/api/sync")
-        .header("Authorization", &format!("Bearer {token}"))
-        .json(request)
-        .map_err(|_| ApiError::Server(0))?
-        .send()
-        .await
-        .map_err(|_| ApiError::Unreachable)?;
-    read(response).await
+    post("/api/sync", Some(token), request).await
 }

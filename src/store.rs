@@ -36,27 +36,58 @@ pub enum StoreError {
 /// The result of store operations.
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// One op as stored: the op itself as JSON, and where it stands.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One op as stored: `{id, op, pending?, seq?, outcome?}`, the op and outcome as JSON text.
+/// `pending` (local order) exists only while the op is pending, so the `pending` index
+/// holds exactly the pending ops; `seq` only once confirmed.
 struct OpRecord {
     id: String,
     op: String,
-    /// Local order while pending; absent once confirmed.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
     pending: Option<f64>,
-    /// Server sequence number once confirmed.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
     seq: Option<f64>,
-    /// The server's outcome, as JSON, once confirmed.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
     outcome: Option<String>,
 }
 
-/// The confirmed state and the cursor it stands at.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct SnapshotRecord {
-    cursor: f64,
-    state: String,
+impl OpRecord {
+    fn to_js(&self) -> Result<JsValue> {
+        let obj = js_sys::Object::new();
+        let set = |k: &str, v: JsValue| {
+            js_sys::Reflect::set(&obj, &JsValue::from_str(k), &v)
+                .map(|_| ())
+                .map_err(|_| decode_err("cannot build a record"))
+        };
+        set("id", JsValue::from_str(&self.id))?;
+        set("op", JsValue::from_str(&self.op))?;
+        if let Some(p) = self.pending {
+            set("pending", JsValue::from_f64(p))?;
+        }
+        if let Some(seq) = self.seq {
+            set("seq", JsValue::from_f64(seq))?;
+        }
+        if let Some(o) = &self.outcome {
+            set("outcome", JsValue::from_str(o))?;
+        }
+        Ok(obj.into())
+    }
+
+    fn from_js(value: &JsValue) -> Result<Self> {
+        let get = |k: &str| js_sys::Reflect::get(value, &JsValue::from_str(k)).ok();
+        let text = |k: &str| get(k).and_then(|v| v.as_string());
+        let num = |k: &str| get(k).and_then(|v| v.as_f64());
+        Ok(Self {
+            id: text("id").ok_or_else(|| decode_err("an op record without id"))?,
+            op: text("op").ok_or_else(|| decode_err("an op record without op"))?,
+            pending: num("pending"),
+            seq: num("seq"),
+            outcome: text("outcome"),
+        })
+    }
+}
+
+/// The confirmed state and the cursor it stands at, stored as one JSON text.
+#[derive(Serialize, Deserialize)]
+struct Snapshot<S> {
+    cursor: u64,
+    state: S,
 }
 
 /// What the app needs at start-up.
@@ -76,15 +107,20 @@ fn decode_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Decode(e.to_string())
 }
 
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue> {
-    serde_wasm_bindgen::to_value(value).map_err(decode_err)
+fn json<T: Serialize>(value: &T) -> Result<JsValue> {
+    serde_json::to_string(value)
+        .map(|s| JsValue::from_str(&s))
+        .map_err(decode_err)
 }
 
-fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue) -> Result<T> {
-    serde_wasm_bindgen::from_value(value).map_err(decode_err)
+fn from_json<T: for<'de> Deserialize<'de>>(value: &JsValue) -> Result<T> {
+    let text = value
+        .as_string()
+        .ok_or_else(|| decode_err("a stored value is not text"))?;
+    serde_json::from_str(&text).map_err(decode_err)
 }
 
-fn json<T: Serialize>(value: &T) -> Result<String> {
+fn json_text<T: Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(decode_err)
 }
 
@@ -129,22 +165,21 @@ impl Db {
             .transaction(&[OPS, VIEW, META], TransactionMode::ReadOnly)?;
         let meta = tx.store(META)?;
         let enrolment = match meta.get(JsValue::from_str("enrolment")).await? {
-            Some(v) if !v.is_undefined() => Some(from_js::<Enrolment>(v)?),
+            Some(v) if !v.is_undefined() => Some(from_json::<Enrolment>(&v)?),
             _ => None,
         };
         let view = tx.store(VIEW)?;
         let (confirmed, cursor) = match view.get(JsValue::from_str("confirmed")).await? {
             Some(v) if !v.is_undefined() => {
-                let snap: SnapshotRecord = from_js(v)?;
-                let state = serde_json::from_str(&snap.state).map_err(decode_err)?;
-                (state, snap.cursor as u64)
+                let snap: Snapshot<OfficeState> = from_json(&v)?;
+                (snap.state, snap.cursor)
             }
             _ => (OfficeState::default(), 0),
         };
         let ops = tx.store(OPS)?;
         let mut pending = Vec::new();
         for v in ops.index(PENDING)?.get_all(None, None).await? {
-            let rec: OpRecord = from_js(v)?;
+            let rec = OpRecord::from_js(&v)?;
             let op: Op = serde_json::from_str(&rec.op).map_err(decode_err)?;
             pending.push((rec.pending.unwrap_or_default(), op));
         }
@@ -163,7 +198,7 @@ impl Db {
             .rexie
             .transaction(&[META], TransactionMode::ReadWrite)?;
         tx.store(META)?
-            .put(&to_js(enrolment)?, Some(&JsValue::from_str("enrolment")))
+            .put(&json(enrolment)?, Some(&JsValue::from_str("enrolment")))
             .await?;
         tx.done().await?;
         Ok(())
@@ -173,13 +208,13 @@ impl Db {
     pub async fn record_local(&self, op: &Op, order: f64) -> Result<()> {
         let rec = OpRecord {
             id: op.id.to_string(),
-            op: json(op)?,
+            op: json_text(op)?,
             pending: Some(order),
             seq: None,
             outcome: None,
         };
         let tx = self.rexie.transaction(&[OPS], TransactionMode::ReadWrite)?;
-        tx.store(OPS)?.add(&to_js(&rec)?, None).await?;
+        tx.store(OPS)?.add(&rec.to_js()?, None).await?;
         tx.done().await?;
         Ok(())
     }
@@ -191,27 +226,24 @@ impl Db {
         state: &OfficeState,
         cursor: u64,
     ) -> Result<()> {
-        let snapshot = SnapshotRecord {
-            cursor: cursor as f64,
-            state: json(state)?,
-        };
+        let snapshot = json(&Snapshot { cursor, state })?;
         let mut records = Vec::with_capacity(confirmed.len());
         for o in confirmed {
             let rec = OpRecord {
                 id: o.op.id.to_string(),
-                op: json(&o.op)?,
+                op: json_text(&o.op)?,
                 pending: None,
                 seq: Some(o.seq as f64),
-                outcome: Some(json(&o.outcome)?),
+                outcome: Some(json_text(&o.outcome)?),
             };
-            records.push((to_js(&rec)?, None));
+            records.push((rec.to_js()?, None));
         }
         let tx = self
             .rexie
             .transaction(&[OPS, VIEW], TransactionMode::ReadWrite)?;
         tx.store(OPS)?.put_all(records.into_iter()).await?;
         tx.store(VIEW)?
-            .put(&to_js(&snapshot)?, Some(&JsValue::from_str("confirmed")))
+            .put(&snapshot, Some(&JsValue::from_str("confirmed")))
             .await?;
         tx.done().await?;
         Ok(())
@@ -241,7 +273,7 @@ impl Db {
         values
             .into_iter()
             .map(|v| {
-                let rec: OpRecord = from_js(v)?;
+                let rec = OpRecord::from_js(&v)?;
                 let op = serde_json::from_str(&rec.op).map_err(decode_err)?;
                 let outcome = serde_json::from_str(rec.outcome.as_deref().unwrap_or("null"))
                     .map_err(decode_err)?;

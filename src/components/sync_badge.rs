@@ -16,7 +16,7 @@ pub fn SyncBadge() -> impl IntoView {
     let last = move || {
         let office = app.enrolment.with(|e| e.as_ref().map(|e| e.office.clone()));
         match (status.last_success.get(), office) {
-            (Some(at), Some(office)) => office.local_time(at).format("%H:%M:%S").to_string(),
+            (Some(at), Some(office)) => office.hhmmss(at),
             _ => t().never_synced.to_string(),
         }
     };

@@ -97,12 +97,7 @@ pub fn CounterPage() -> impl IntoView {
     let time_of = move |ticket: &Ticket| {
         app.enrolment.with(|e| {
             e.as_ref()
-                .map(|e| {
-                    e.office
-                        .local_time(ticket.issued_at)
-                        .format("%H:%M")
-                        .to_string()
-                })
+                .map(|e| e.office.hhmm(ticket.issued_at))
                 .unwrap_or_default()
         })
     };

@@ -16,6 +16,7 @@ pub mod op;
 pub mod state;
 pub mod sync;
 pub mod ticket;
+pub mod wire;
 
 pub use ids::{CounterNo, DeviceId, DeviceLetter, IdError, OfficeCode, OpId, StaffId};
 pub use office::Office;

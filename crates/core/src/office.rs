@@ -1,7 +1,7 @@
 //! The office a device belongs to, and its service day.
 
 use crate::ids::OfficeCode;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A Kantor Camat as devices know it.
@@ -21,9 +21,21 @@ impl Office {
         (at + Duration::minutes(i64::from(self.utc_offset_minutes))).date_naive()
     }
 
-    /// The office's local wall-clock time at `at`, for display.
+    /// The office's local wall-clock time at `at`.
     pub fn local_time(&self, at: DateTime<Utc>) -> chrono::NaiveDateTime {
         (at + Duration::minutes(i64::from(self.utc_offset_minutes))).naive_utc()
+    }
+
+    /// `HH:MM` in the office's time, as printed on tickets.
+    pub fn hhmm(&self, at: DateTime<Utc>) -> String {
+        let t = self.local_time(at);
+        format!("{:02}:{:02}", t.hour(), t.minute())
+    }
+
+    /// `HH:MM:SS` in the office's time.
+    pub fn hhmmss(&self, at: DateTime<Utc>) -> String {
+        let t = self.local_time(at);
+        format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
     }
 }
 
@@ -47,5 +59,7 @@ mod tests {
             .to_utc();
         assert_eq!(wita.service_day(before).to_string(), "2026-11-24");
         assert_eq!(wita.service_day(after).to_string(), "2026-11-25");
+        assert_eq!(wita.hhmm(before), "23:59");
+        assert_eq!(wita.hhmmss(after), "00:00:00");
     }
 }

@@ -19,14 +19,16 @@ pub struct Op {
     /// The member of staff who made it: the audit trail.
     pub actor: StaffId,
     /// The device's clock when it was made.
+    #[serde(with = "crate::wire::millis")]
     pub at: DateTime<Utc>,
     /// What was done.
     pub body: OpBody,
 }
 
-/// What an op does. The tag is the op's kind; an unknown kind is refused when parsed.
+/// What an op does, keyed by its kind (`{"issue_ticket": {…}}`); an unknown kind is
+/// refused when parsed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum OpBody {
     /// A1: a walk-in applicant takes a queue number.
     IssueTicket(IssueTicket),
@@ -40,6 +42,7 @@ pub struct IssueTicket {
     /// The number printed on the paper ticket.
     pub number: TicketNo,
     /// The service day, in the office's time zone.
+    #[serde(with = "crate::wire::day")]
     pub day: NaiveDate,
     /// Why the applicant came.
     pub case: CaseCode,
@@ -53,6 +56,7 @@ pub struct CallTicket {
     /// The ticket's number.
     pub number: TicketNo,
     /// Its service day.
+    #[serde(with = "crate::wire::day")]
     pub day: NaiveDate,
     /// The counter it is called to.
     pub counter: CounterNo,
@@ -149,7 +153,7 @@ mod tests {
     fn ops_round_trip_through_json() {
         let op = sample();
         let json = serde_json::to_string(&op).unwrap();
-        assert!(json.contains(r#""kind":"issue_ticket""#), "{json}");
+        assert!(json.contains(r#""body":{"issue_ticket":{"#), "{json}");
         let back: Op = serde_json::from_str(&json).unwrap();
         assert_eq!(back, op);
         assert_eq!(op.validate(), Ok(()));

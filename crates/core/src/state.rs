@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 /// What applying an op did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The op changed the state as its maker intended.
     Applied,
@@ -23,7 +23,7 @@ pub enum Outcome {
 
 /// Why an op could not take effect when it was ordered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "reason", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ConflictReason {
     /// Another ticket already has this number on this day.
     DuplicateNumber {

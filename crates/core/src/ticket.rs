@@ -78,7 +78,7 @@ impl fmt::Display for CheckCode {
 
 /// Where a ticket stands in the walk-in flow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum TicketStatus {
     /// Issued (A1) and waiting to be called.
     Waiting,
@@ -89,6 +89,7 @@ pub enum TicketStatus {
         /// Who called it.
         by: StaffId,
         /// When, by the calling device's clock.
+        #[serde(with = "crate::wire::millis")]
         at: DateTime<Utc>,
     },
 }
@@ -99,12 +100,14 @@ pub struct Ticket {
     /// The printed number.
     pub number: TicketNo,
     /// The service day it belongs to.
+    #[serde(with = "crate::wire::day")]
     pub day: NaiveDate,
     /// Why the applicant came.
     pub case: CaseCode,
     /// The priority lane (elderly, disabled, pregnant) is called first.
     pub priority: bool,
     /// When it was issued, by the issuing device's clock.
+    #[serde(with = "crate::wire::millis")]
     pub issued_at: DateTime<Utc>,
     /// The device that issued it.
     pub device: DeviceId,
