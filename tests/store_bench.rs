@@ -2,6 +2,8 @@
 //! transaction and batched, and cold start (open + load + replay) with 10,000 ops stored.
 //! Prints `bench:` lines; figures, not pass/fail.
 
+#![cfg(target_arch = "wasm32")]
+
 use chrono::{DateTime, NaiveDate};
 use loket::store::Db;
 use loket_core::catalogue::CaseCode;

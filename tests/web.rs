@@ -1,6 +1,8 @@
 //! Browser tests of the device store, in headless Chromium: what is written survives a
 //! reopen, and confirmed ops and the view they produce are written all or nothing.
 
+#![cfg(target_arch = "wasm32")]
+
 use chrono::{DateTime, NaiveDate};
 use loket::store::Db;
 use loket_core::catalogue::CaseCode;
