@@ -79,7 +79,10 @@ async fn a_device_enrols_pushes_and_pulls_over_http() {
         .await
         .unwrap();
     assert_eq!(pulled["ops"].as_array().unwrap().len(), 2);
-    assert_eq!(pulled["ops"][1]["op"]["body"]["kind"], "call_ticket");
+    assert!(
+        pulled["ops"][1]["op"]["body"]["call_ticket"].is_object(),
+        "{pulled}"
+    );
     assert_eq!(pulled["more"], false);
 
     let _ = stop.send(());
