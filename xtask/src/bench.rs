@@ -22,7 +22,13 @@ pub const FIRST_LOAD_BUDGET: u64 = 200 * 1024;
 
 /// Builds the release app and server, then prints the sizes and runs both benches.
 pub fn bench(sh: &Shell) -> Result<()> {
-    ensure_tools(sh, Need::EVERYTHING)?;
+    ensure_tools(
+        sh,
+        Need {
+            lints: false,
+            browser: true,
+        },
+    )?;
     build_app(sh)?;
     let server = build_server(sh)?;
 
