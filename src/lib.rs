@@ -8,6 +8,7 @@ pub mod api;
 pub mod app_state;
 pub mod components;
 pub mod i18n;
+pub mod nav;
 pub mod pwa;
 pub mod routes;
 pub mod store;
@@ -17,9 +18,7 @@ use components::banners::DeviceBanners;
 use components::sync_badge::SyncBadge;
 use i18n::Lang;
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::hooks::{use_location, use_navigate};
-use leptos_router::path;
+use nav::{Nav, Route};
 
 /// Mounts the app on the page's `<body>`.
 pub fn mount() {
@@ -35,6 +34,8 @@ pub fn App() -> impl IntoView {
     let app = AppState::new();
     provide_context(app);
     provide_context(pwa::PwaStatus::start());
+    let nav = Nav::start();
+    provide_context(nav);
     app.start(store::DB_NAME);
     let _online = window_event_listener(leptos::ev::online, move |_| app.trigger_sync());
     std::mem::forget(_online);
@@ -49,25 +50,21 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <Router>
             <div id="app" data-ready=move || app.ready.get().to_string()>
                 <Header />
                 <DeviceBanners />
-                <Show when=move || app.storage_failed.get()>
-                    <p class="banner error" role="alert">{move || lang.get().t().storage_failed}</p>
-                </Show>
+                <p class="banner error" role="alert" hidden=move || !app.storage_failed.get()>{move || lang.get().t().storage_failed}</p>
                 <Show
                     when=move || app.ready.get()
                     fallback=move || view! { <p class="loading">{move || lang.get().t().loading}</p> }
                 >
                     <EnrolmentGate />
-                    <Routes fallback=|| view! { <routes::counter::CounterPage /> }>
-                        <Route path=path!("/") view=routes::counter::CounterPage />
-                        <Route path=path!("/daftar") view=routes::enrol::EnrolPage />
-                    </Routes>
+                    {move || match nav.route() {
+                        Route::Counter => view! { <routes::counter::CounterPage /> }.into_any(),
+                        Route::Enrol => view! { <routes::enrol::EnrolPage /> }.into_any(),
+                    }}
                 </Show>
             </div>
-        </Router>
     }
 }
 
@@ -75,15 +72,14 @@ pub fn App() -> impl IntoView {
 #[component]
 fn EnrolmentGate() -> impl IntoView {
     let app = app_state::use_app();
-    let navigate = use_navigate();
-    let location = use_location();
+    let nav = nav::use_nav();
     Effect::new(move |_| {
         let enrolled = app.enrolment.with(|e| e.is_some());
-        let on_enrol = location.pathname.get() == "/daftar";
+        let on_enrol = nav.route() == Route::Enrol;
         if !enrolled && !on_enrol && !app.storage_failed.get() {
-            navigate("/daftar", Default::default());
+            nav.replace(Route::Enrol);
         } else if enrolled && on_enrol {
-            navigate("/", Default::default());
+            nav.replace(Route::Counter);
         }
     });
 }
@@ -112,9 +108,7 @@ fn Header() -> impl IntoView {
                 {move || app.enrolment.with(|e| e.as_ref().map(|e| view! {
                     <span class="device">{t().device_label} " " <strong data-testid="device-letter">{e.letter.to_string()}</strong></span>
                 }))}
-                <Show when=move || pwa.offline_ready.get()>
-                    <span class="offline-ready" data-testid="offline-ready">{move || t().offline_ready}</span>
-                </Show>
+                <span class="offline-ready" data-testid="offline-ready" hidden=move || !pwa.offline_ready.get()>{move || t().offline_ready}</span>
             </div>
             <button class="button secondary lang" on:click=toggle lang=move || if lang.get() == Lang::Id { "en" } else { "id" }>
                 {move || t().switch_lang}

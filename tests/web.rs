@@ -148,3 +148,38 @@ async fn an_op_is_stored_once() {
     assert_eq!(loaded.confirmed, OfficeState::default());
     db.close();
 }
+
+#[wasm_bindgen_test]
+fn paths_map_to_pages() {
+    use loket::nav::Route;
+    assert_eq!(Route::parse("/"), Route::Counter);
+    assert_eq!(Route::parse("/daftar"), Route::Enrol);
+    assert_eq!(Route::parse("/daftar/"), Route::Enrol);
+    assert_eq!(Route::parse("/no-such-page"), Route::Counter);
+    for route in [Route::Counter, Route::Enrol] {
+        assert_eq!(Route::parse(route.path()), route);
+    }
+}
+
+#[wasm_bindgen_test]
+fn navigating_updates_the_address_bar() {
+    use loket::nav::{Nav, Route};
+    let owner = leptos::prelude::Owner::new();
+    owner.with(|| {
+        let location = web_sys::window().unwrap().location();
+        let start = location.pathname().unwrap();
+        let nav = Nav::start();
+        nav.go(Route::Enrol);
+        assert_eq!(location.pathname().unwrap(), "/daftar");
+        assert_eq!(nav.route(), Route::Enrol);
+        nav.replace(Route::Counter);
+        assert_eq!(location.pathname().unwrap(), "/");
+        assert_eq!(nav.route(), Route::Counter);
+        // Leave the runner's page where it was.
+        let _ = web_sys::window()
+            .unwrap()
+            .history()
+            .unwrap()
+            .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&start));
+    });
+}

@@ -11,16 +11,12 @@ pub fn DeviceBanners() -> impl IntoView {
     let t = move || lang.get().t();
     let pwa = expect_context::<PwaStatus>();
     view! {
-        <Show when=move || pwa.persist_refused.get()>
-            <p class="banner warn" data-testid="not-persisted" role="status">{move || t().not_persisted}</p>
-        </Show>
-        <Show when=move || pwa.update_ready.get()>
-            <p class="banner info" data-testid="update-ready" role="status">
-                {move || t().update_ready} " "
-                <button class="button secondary" on:click=move |_| crate::pwa::apply_update()>
-                    {move || t().reload}
-                </button>
-            </p>
-        </Show>
+        <p class="banner warn" data-testid="not-persisted" role="status" hidden=move || !pwa.persist_refused.get()>{move || t().not_persisted}</p>
+        <p class="banner info" data-testid="update-ready" role="status" hidden=move || !pwa.update_ready.get()>
+            {move || t().update_ready} " "
+            <button class="button secondary" on:click=move |_| crate::pwa::apply_update()>
+                {move || t().reload}
+            </button>
+        </p>
     }
 }

@@ -56,11 +56,9 @@ pub fn SyncBadge() -> impl IntoView {
                     {move || if status.syncing.get() { t().syncing } else { t().sync_now }}
                 </button>
             </div>
-            <Show when=move || problem().is_some()>
-                <p class="sync-error" data-testid="sync-error" role="alert">
-                    {problem}
-                </p>
-            </Show>
+            <p class="sync-error" data-testid="sync-error" role="alert" hidden=move || problem().is_none()>
+                {problem}
+            </p>
         </section>
     }
 }

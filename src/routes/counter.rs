@@ -104,9 +104,7 @@ pub fn CounterPage() -> impl IntoView {
 
     view! {
         <main class="page counter">
-            <Show when=move || message.get().is_some()>
-                <p class="banner error" role="alert" data-testid="action-error">{move || message.get()}</p>
-            </Show>
+            <p class="banner error" role="alert" data-testid="action-error" hidden=move || message.get().is_none()>{move || message.get()}</p>
             <div class="columns">
                 <section class="card issue" aria-labelledby="issue-title">
                     <h2 id="issue-title">{move || t().issue_title}</h2>
@@ -217,27 +215,21 @@ pub fn CounterPage() -> impl IntoView {
                                             {let code = tk.case.clone(); move || case_name(lang.get(), &code)}
                                         </span>
                                         <span class="time">{time_of(&tk)}</span>
-                                        <Show when=move || priority>
-                                            <span class="badge">{move || t().priority_badge}</span>
-                                        </Show>
+                                        <span class="badge" hidden=!priority>{move || t().priority_badge}</span>
                                     </li>
                                 }
                             }
                         />
                     </ol>
-                    <Show when=move || waiting().is_empty()>
-                        <p class="empty">{move || t().waiting_empty}</p>
-                    </Show>
+                    <p class="empty" hidden=move || !waiting().is_empty()>{move || t().waiting_empty}</p>
                 </section>
             </div>
-            <Show when=move || !my_conflicts().is_empty()>
-                <section class="card conflicts" data-testid="conflicts" role="status">
-                    <h2>{move || t().conflicts_title}</h2>
-                    <ul>
-                        {move || my_conflicts().iter().map(|c| view! { <li>{conflict_text(c)}</li> }).collect_view()}
-                    </ul>
-                </section>
-            </Show>
+            <section class="card conflicts" data-testid="conflicts" role="status" hidden=move || my_conflicts().is_empty()>
+                <h2>{move || t().conflicts_title}</h2>
+                <ul>
+                    {move || my_conflicts().iter().map(|c| view! { <li>{conflict_text(c)}</li> }).collect_view()}
+                </ul>
+            </section>
         </main>
     }
 }

@@ -3,8 +3,8 @@
 use crate::api::ApiError;
 use crate::app_state::use_app;
 use crate::i18n::use_lang;
+use crate::nav::{Route, use_nav};
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
 /// The enrolment form.
 #[component]
@@ -15,7 +15,7 @@ pub fn EnrolPage() -> impl IntoView {
     let code = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
     let error = RwSignal::new(None::<&'static str>);
-    let navigate = use_navigate();
+    let nav = use_nav();
     let submit = Action::new_local(move |(code, name): &(String, String)| {
         let (code, name) = (code.clone(), name.clone());
         async move { app.enrol(code, name).await }
@@ -23,7 +23,7 @@ pub fn EnrolPage() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(result) = submit.value().get() {
             match result {
-                Ok(()) => navigate("/", Default::default()),
+                Ok(()) => nav.go(Route::Counter),
                 Err(e) => error.set(Some(match e {
                     ApiError::Unreachable => t().enrol_offline,
                     ApiError::Unauthorised(_) => t().enrol_bad_code,
@@ -41,7 +41,7 @@ pub fn EnrolPage() -> impl IntoView {
             return;
         }
         error.set(None);
-        submit.dispatch((code.get_untracked().trim().to_uppercase(), n));
+        submit.dispatch((code.get_untracked().trim().to_ascii_uppercase(), n));
     };
     view! {
         <main class="page enrol">
@@ -72,9 +72,7 @@ pub fn EnrolPage() -> impl IntoView {
                         prop:value=name
                         on:input=move |ev| name.set(event_target_value(&ev))
                     />
-                    <Show when=move || error.get().is_some()>
-                        <p class="form-error" role="alert" data-testid="enrol-error">{move || error.get()}</p>
-                    </Show>
+                    <p class="form-error" role="alert" data-testid="enrol-error" hidden=move || error.get().is_none()>{move || error.get()}</p>
                     <button
                         id="enrol-submit"
                         type="submit"

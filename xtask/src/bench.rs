@@ -5,11 +5,9 @@
 //! server (`tests/e2e/tests/sync_bench.rs`). The benches print lines starting with `bench:`;
 //! only those are echoed, unless the bench fails, when all of its output is.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use flate2::Compression;
-use flate2::write::GzEncoder;
 use xshell::{Shell, cmd};
 
 use crate::build::{DistFile, build_app, build_server, dist_files};
@@ -80,7 +78,7 @@ pub struct Size {
     pub path: String,
     /// Bytes on disk.
     pub raw: u64,
-    /// Bytes gzipped at the default level, about what the wire carries.
+    /// Bytes gzipped as the server sends them (zopfli, at build time).
     pub gzip: u64,
 }
 
@@ -106,9 +104,7 @@ pub fn bundle_sizes(files: &[DistFile]) -> Result<Vec<Size>> {
 }
 
 fn gzip_len(bytes: &[u8]) -> Result<u64> {
-    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
-    encoder.write_all(bytes)?;
-    Ok(encoder.finish()?.len() as u64)
+    Ok(crate::build::gzip(bytes)?.len() as u64)
 }
 
 /// The size table, with the first-load total against [`FIRST_LOAD_BUDGET`].

@@ -26,7 +26,36 @@ pub fn build_app(sh: &Shell) -> Result<()> {
         .env("TRUNK_SKIP_VERSION_CHECK", "true")
         .run()?;
     step(format!("stamping dist/{SW}: version and precache list"));
-    stamp_sw(&dist_dir())
+    stamp_sw(&dist_dir())?;
+    step("gzipping the app's files with zopfli (served precompressed)");
+    precompress(&dist_dir())
+}
+
+/// Files the server sends gzipped, from a `.gz` beside each.
+const COMPRESSIBLE: &[&str] = &[".wasm", ".js", ".css", ".html", ".webmanifest", ".svg"];
+
+/// Writes `<file>.gz` beside every compressible file of `dist`, once, at build time: zopfli
+/// squeezes about 5% more than on-the-fly gzip, in the same format every browser reads.
+fn precompress(dist: &Path) -> Result<()> {
+    for file in dist_files(dist)? {
+        if COMPRESSIBLE.iter().any(|ext| file.path.ends_with(ext)) {
+            fs::write(dist.join(format!("{}.gz", file.path)), gzip(&file.bytes)?)?;
+        }
+    }
+    Ok(())
+}
+
+/// `bytes` gzipped with zopfli: what the server sends for a compressible file.
+pub fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    zopfli::compress(
+        zopfli::Options::default(),
+        zopfli::Format::Gzip,
+        bytes,
+        &mut out,
+    )
+    .map_err(|err| format!("gzip failed: {err}"))?;
+    Ok(out)
 }
 
 /// Builds the server in release mode and returns the path of its binary.
@@ -79,7 +108,8 @@ fn collect(dir: &Path, prefix: &str, files: &mut Vec<DistFile>) -> std::io::Resu
         let path = format!("{prefix}{name}");
         if entry.file_type()?.is_dir() {
             collect(&entry.path(), &format!("{path}/"), files)?;
-        } else {
+        } else if !path.ends_with(".gz") {
+            // A `.gz` is a copy of its file, not a file of the app.
             files.push(DistFile {
                 path,
                 bytes: fs::read(entry.path())?,

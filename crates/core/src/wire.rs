@@ -25,7 +25,7 @@ pub mod day {
     /// Reads `YYYY-MM-DD`, refusing anything that is not a real date.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
         let text = <&str>::deserialize(d)?;
-        parse(text).ok_or_else(|| D::Error::custom(format!("{text:?} is not a date (YYYY-MM-DD)")))
+        parse(text).ok_or_else(|| D::Error::custom(format!("'{text}' is not a date (YYYY-MM-DD)")))
     }
 
     /// Parses `YYYY-MM-DD`.

@@ -63,10 +63,15 @@ async fn serve(State(state): State<AppState>, request: Request) -> Response {
     let path = request.uri().path().to_owned();
     let is_read = matches!(*request.method(), Method::GET | Method::HEAD);
     let result = if is_asset(&path) || !is_read {
-        ServeDir::new(dist).oneshot(request).await
-    } else {
         ServeDir::new(dist)
-            .fallback(ServeFile::new(index))
+            .precompressed_gzip()
+            .oneshot(request)
+            .await
+    } else {
+        // `cargo xtask` gzips the app at build time; a browser that accepts gzip gets that.
+        ServeDir::new(dist)
+            .precompressed_gzip()
+            .fallback(ServeFile::new(index).precompressed_gzip())
             .oneshot(request)
             .await
     };

@@ -103,3 +103,37 @@ async fn without_a_built_app_pages_answer_503() {
     let (status, _) = app.get("/api/health").await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn precompressed_files_go_to_browsers_that_accept_gzip() {
+    let app = TestApp::start().await;
+    let dist = app.dist();
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::write(dist.join("index.html"), "<!doctype html>plain").unwrap();
+    std::fs::write(dist.join("index.html.gz"), "gzipped index").unwrap();
+    std::fs::write(dist.join("loket-0123456789abcdef.js"), "plain js").unwrap();
+    std::fs::write(dist.join("loket-0123456789abcdef.js.gz"), "gzipped js").unwrap();
+    let get = |path: &str, gzip: bool| {
+        let mut request = Request::builder().method(Method::GET).uri(path);
+        if gzip {
+            request = request.header(header::ACCEPT_ENCODING, "gzip, deflate, br");
+        }
+        request.body(Body::empty()).unwrap()
+    };
+    for (path, plain, gzipped) in [
+        ("/loket-0123456789abcdef.js", "plain js", "gzipped js"),
+        ("/daftar", "<!doctype html>plain", "gzipped index"),
+    ] {
+        let (status, headers, body) = app.send(get(path, true)).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_eq!(
+            headers.get(header::CONTENT_ENCODING).unwrap(),
+            "gzip",
+            "{path}"
+        );
+        assert_eq!(body, gzipped.as_bytes(), "{path}");
+        let (_, headers, body) = app.send(get(path, false)).await;
+        assert!(headers.get(header::CONTENT_ENCODING).is_none(), "{path}");
+        assert_eq!(body, plain.as_bytes(), "{path}");
+    }
+}
