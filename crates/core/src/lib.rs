@@ -11,9 +11,13 @@
 pub mod catalogue;
 pub mod enrol;
 pub mod ids;
+pub mod nik;
 pub mod office;
 pub mod op;
+pub mod roles;
+pub mod standards;
 pub mod state;
+pub mod stock;
 pub mod sync;
 pub mod ticket;
 pub mod wire;
