@@ -1,5 +1,6 @@
-//! Service cases: why an applicant came. The list is data (the admin will edit it, see
-//! FIELD-NOTES.md); this module holds the code type and the SOP's defaults.
+//! Service cases: why an applicant came, and which documents they bring. The list is data
+//! the admin edits ([`Catalogue`], versioned); the SOP's and FIELD-NOTES.md's defaults are
+//! [`DEFAULT_CASES`].
 
 use crate::ids::IdError;
 use serde::{Deserialize, Serialize};
@@ -57,7 +58,65 @@ impl fmt::Display for CaseCode {
     }
 }
 
-/// A service case as shown to people: its code and its name in both languages.
+/// A document an applicant brings, as shown to people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DocInfo {
+    /// A stable code, e.g. `kk`.
+    pub code: &'static str,
+    /// The name in Bahasa Indonesia.
+    pub name_id: &'static str,
+    /// The name in English.
+    pub name_en: &'static str,
+}
+
+const KK: DocInfo = DocInfo {
+    code: "kk",
+    name_id: "Fotokopi Kartu Keluarga (KK)",
+    name_en: "Copy of the family card (KK)",
+};
+const PEREKAMAN: DocInfo = DocInfo {
+    code: "perekaman",
+    name_id: "Sudah perekaman KTP-el",
+    name_en: "KTP-el recording done",
+};
+const LAPORAN_POLISI: DocInfo = DocInfo {
+    code: "laporan_polisi",
+    name_id: "Surat keterangan kehilangan dari kepolisian (berlaku 14 hari)",
+    name_en: "Police loss report (valid 14 days)",
+};
+const KTP_RUSAK: DocInfo = DocInfo {
+    code: "ktp_rusak",
+    name_id: "KTP-el yang rusak (diserahkan kembali)",
+    name_en: "The damaged card (handed back)",
+};
+const KTP_LAMA: DocInfo = DocInfo {
+    code: "ktp_lama",
+    name_id: "KTP-el lama",
+    name_en: "The old KTP-el",
+};
+const BUKTI_PERUBAHAN: DocInfo = DocInfo {
+    code: "bukti_perubahan",
+    name_id: "Dokumen pendukung perubahan data",
+    name_en: "Supporting document for the change",
+};
+const SKP: DocInfo = DocInfo {
+    code: "skp",
+    name_id: "Surat Keterangan Pindah (SKP) / F-1.02",
+    name_en: "Moving letter (SKP) / form F-1.02",
+};
+const KK_BARU: DocInfo = DocInfo {
+    code: "kk_baru",
+    name_id: "Kartu Keluarga (KK) baru",
+    name_en: "The new family card (KK)",
+};
+const BUKTI_ONLINE: DocInfo = DocInfo {
+    code: "bukti_online",
+    name_id: "Bukti permohonan online (nomor / QR)",
+    name_en: "Proof of the online application (reference / QR)",
+};
+
+/// A service case as shown to people: its code, its name in both languages, and the
+/// documents the applicant brings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CaseInfo {
     /// The stable code stored in ops.
@@ -66,6 +125,8 @@ pub struct CaseInfo {
     pub name_id: &'static str,
     /// The name in English.
     pub name_en: &'static str,
+    /// What the applicant brings (FIELD-NOTES.md; since 2024 no RT/RW cover letter).
+    pub documents: &'static [DocInfo],
 }
 
 /// The default cases (FIELD-NOTES.md, "Documents by case"), in the order the counter offers them.
@@ -74,33 +135,150 @@ pub const DEFAULT_CASES: &[CaseInfo] = &[
         code: "baru",
         name_id: "KTP-el baru",
         name_en: "New card",
+        documents: &[KK, PEREKAMAN],
     },
     CaseInfo {
         code: "hilang",
         name_id: "Hilang",
         name_en: "Lost",
+        documents: &[LAPORAN_POLISI, KK],
     },
     CaseInfo {
         code: "rusak",
         name_id: "Rusak",
         name_en: "Damaged",
+        documents: &[KTP_RUSAK, KK],
     },
     CaseInfo {
         code: "ubah_data",
         name_id: "Perubahan data",
         name_en: "Change of data",
+        documents: &[KK, KTP_LAMA, BUKTI_PERUBAHAN],
     },
     CaseInfo {
         code: "pindah",
         name_id: "Pindah domisili",
         name_en: "Moved domicile",
+        documents: &[SKP, KTP_LAMA, KK_BARU],
     },
     CaseInfo {
         code: "cetak_online",
         name_id: "Cetak permohonan online",
         name_en: "Online reprint",
+        documents: &[BUKTI_ONLINE],
     },
 ];
+
+/// A document in an editable catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Document {
+    /// A stable code, e.g. `kk`.
+    pub code: String,
+    /// The name in Bahasa Indonesia.
+    pub name_id: String,
+    /// The name in English.
+    pub name_en: String,
+}
+
+/// A case in an editable catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Case {
+    /// The code stored in ops.
+    pub code: CaseCode,
+    /// The name in Bahasa Indonesia.
+    pub name_id: String,
+    /// The name in English.
+    pub name_en: String,
+    /// What the applicant brings.
+    pub documents: Vec<Document>,
+}
+
+/// The cases and their documents as an office has them: data the admin edits. Each edit
+/// makes a new version, and a ticket keeps the version it was checked against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Catalogue {
+    /// Starts at 1 with the defaults, +1 per edit.
+    pub version: u32,
+    /// The cases, in the order the counter offers them.
+    pub cases: Vec<Case>,
+}
+
+/// An edited catalogue that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CatalogueError {
+    /// No case at all: the counter could not issue a number.
+    #[error("the catalogue has no case")]
+    Empty,
+    /// Two cases share a code.
+    #[error("two cases have the code {0}")]
+    DuplicateCase(String),
+    /// A case lists the same document twice.
+    #[error("case {case} lists document {document} twice")]
+    DuplicateDocument { case: String, document: String },
+    /// A name is empty or too long.
+    #[error("case {0} has an empty or over-long name")]
+    BadName(String),
+}
+
+impl Default for Catalogue {
+    /// Version 1: the SOP's cases and FIELD-NOTES' documents.
+    fn default() -> Self {
+        let owned = |d: &DocInfo| Document {
+            code: d.code.into(),
+            name_id: d.name_id.into(),
+            name_en: d.name_en.into(),
+        };
+        let cases = DEFAULT_CASES
+            .iter()
+            .filter_map(|c| {
+                Some(Case {
+                    code: CaseCode::new(c.code).ok()?,
+                    name_id: c.name_id.into(),
+                    name_en: c.name_en.into(),
+                    documents: c.documents.iter().map(owned).collect(),
+                })
+            })
+            .collect();
+        Self { version: 1, cases }
+    }
+}
+
+impl Catalogue {
+    /// A case by its code.
+    pub fn case(&self, code: &CaseCode) -> Option<&Case> {
+        self.cases.iter().find(|c| &c.code == code)
+    }
+
+    /// Checks an edited catalogue before it replaces this one.
+    pub fn validate(&self) -> Result<(), CatalogueError> {
+        if self.cases.is_empty() {
+            return Err(CatalogueError::Empty);
+        }
+        let name_ok = |n: &str| !n.trim().is_empty() && n.chars().count() <= 120;
+        let mut codes = std::collections::HashSet::new();
+        for case in &self.cases {
+            if !codes.insert(case.code.as_str()) {
+                return Err(CatalogueError::DuplicateCase(case.code.to_string()));
+            }
+            if !name_ok(&case.name_id) || !name_ok(&case.name_en) {
+                return Err(CatalogueError::BadName(case.code.to_string()));
+            }
+            let mut docs = std::collections::HashSet::new();
+            for doc in &case.documents {
+                if !docs.insert(doc.code.as_str()) {
+                    return Err(CatalogueError::DuplicateDocument {
+                        case: case.code.to_string(),
+                        document: doc.code.clone(),
+                    });
+                }
+                if !name_ok(&doc.name_id) || !name_ok(&doc.name_en) {
+                    return Err(CatalogueError::BadName(case.code.to_string()));
+                }
+            }
+        }
+        Ok(())
+    }
+}
 
 /// Looks a default case up by its code.
 pub fn default_case(code: &CaseCode) -> Option<&'static CaseInfo> {
@@ -119,6 +297,49 @@ mod tests {
             assert!(seen.insert(case.code));
             assert_eq!(default_case(&code), Some(case));
         }
+    }
+
+    #[test]
+    fn the_default_catalogue_is_valid_and_lists_field_notes_documents() {
+        let catalogue = Catalogue::default();
+        assert_eq!(catalogue.version, 1);
+        assert_eq!(catalogue.validate(), Ok(()));
+        assert_eq!(catalogue.cases.len(), DEFAULT_CASES.len());
+        let docs = |code: &str| -> Vec<String> {
+            let case = catalogue.case(&CaseCode::new(code).unwrap()).unwrap();
+            case.documents.iter().map(|d| d.code.clone()).collect()
+        };
+        assert_eq!(docs("hilang"), ["laporan_polisi", "kk"]);
+        assert_eq!(docs("pindah"), ["skp", "ktp_lama", "kk_baru"]);
+        assert_eq!(docs("cetak_online"), ["bukti_online"]);
+    }
+
+    #[test]
+    fn an_edited_catalogue_is_checked() {
+        let mut c = Catalogue::default();
+        c.cases[1].code = c.cases[0].code.clone();
+        assert_eq!(
+            c.validate(),
+            Err(CatalogueError::DuplicateCase("baru".into()))
+        );
+        let mut c = Catalogue::default();
+        let kk = c.cases[0].documents[0].clone();
+        c.cases[0].documents.push(kk);
+        assert!(matches!(
+            c.validate(),
+            Err(CatalogueError::DuplicateDocument { .. })
+        ));
+        let mut c = Catalogue::default();
+        c.cases[2].name_id = "  ".into();
+        assert_eq!(c.validate(), Err(CatalogueError::BadName("rusak".into())));
+        let empty = Catalogue {
+            version: 2,
+            cases: vec![],
+        };
+        assert_eq!(empty.validate(), Err(CatalogueError::Empty));
+        let c = Catalogue::default();
+        let json = serde_json::to_string(&c).unwrap();
+        assert_eq!(serde_json::from_str::<Catalogue>(&json).unwrap(), c);
     }
 
     #[test]
