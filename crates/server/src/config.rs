@@ -82,6 +82,15 @@ fn parse_office(value: &str) -> Result<OfficeCode, loket_core::IdError> {
 }
 
 impl Config {
+    /// The office this server starts with, as configured.
+    pub fn office(&self) -> loket_core::Office {
+        loket_core::Office {
+            code: self.office.clone(),
+            name: self.office_name.trim().to_owned(),
+            utc_offset_minutes: self.utc_offset_minutes,
+        }
+    }
+
     /// The address people open in a browser, for the start-up lines.
     pub fn url(&self, port: u16) -> String {
         // An IPv6 literal needs brackets in a URL.

@@ -24,7 +24,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::store::{Store, StoreError};
 use axum::Router;
-use loket_core::{Office, OfficeCode, OfficeState};
+use loket_core::{OfficeCode, OfficeState};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -60,13 +60,7 @@ impl AppState {
     /// office's ops. Returns the new admin code too when the office had none.
     pub async fn open(config: &Config) -> Result<(Self, Option<AdminCode>), StartError> {
         let store = Store::connect(&config.database_url).await?;
-        store
-            .ensure_office(&Office {
-                code: config.office.clone(),
-                name: config.office_name.trim().to_owned(),
-                utc_offset_minutes: config.utc_offset_minutes,
-            })
-            .await?;
+        store.ensure_office(&config.office()).await?;
         let new_code = if store.admin_code_hash(&config.office).await?.is_none() {
             Some(new_admin_code(&store, &config.office).await?)
         } else {
@@ -130,13 +124,7 @@ async fn new_admin_code(store: &Store, office: &OfficeCode) -> Result<AdminCode,
 /// `loket-server reset-admin-code`: replaces the office's admin code and returns the new one.
 pub async fn reset_admin_code(config: &Config) -> Result<AdminCode, StartError> {
     let store = Store::connect(&config.database_url).await?;
-    store
-        .ensure_office(&Office {
-            code: config.office.clone(),
-            name: config.office_name.trim().to_owned(),
-            utc_offset_minutes: config.utc_offset_minutes,
-        })
-        .await?;
+    store.ensure_office(&config.office()).await?;
     let code = new_admin_code(&store, &config.office).await;
     store.close().await;
     code

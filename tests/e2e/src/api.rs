@@ -4,33 +4,11 @@
 
 use chrono::{NaiveDate, Utc};
 use loket_core::catalogue::CaseCode;
-use loket_core::office::Office;
+use loket_core::enrol::{EnrolRequest, Enrolment};
 use loket_core::sync::{MAX_PUSH, Replica, SyncRequest, SyncResponse};
-use loket_core::{DeviceId, DeviceLetter, IssueTicket, Op, OpBody, OpId, StaffId, TicketNo};
+use loket_core::{IssueTicket, Op, OpBody, OpId, TicketNo};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use std::time::Duration;
-
-/// What `POST /api/devices` answers: who the device is, where, and its sync token.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Enrolment {
-    /// The device's id, stamped on its ops.
-    pub device: DeviceId,
-    /// The letter in front of its ticket numbers.
-    pub letter: DeviceLetter,
-    /// Its office.
-    pub office: Office,
-    /// The bearer token for `/api/sync`.
-    pub token: String,
-    /// Whom its ops are made as.
-    pub actor: StaffId,
-}
-
-#[derive(Serialize)]
-struct EnrolRequest<'a> {
-    code: &'a str,
-    name: &'a str,
-}
 
 /// An enrolled device with its replica.
 pub struct Device {
@@ -51,7 +29,10 @@ impl Device {
             .expect("an HTTP client");
         let response = http
             .post(format!("{base}/api/devices"))
-            .json(&EnrolRequest { code, name })
+            .json(&EnrolRequest {
+                code: code.to_owned(),
+                name: name.to_owned(),
+            })
             .send()
             .await;
         let enrolment = answer(response, "POST /api/devices").await;
