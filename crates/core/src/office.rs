@@ -18,12 +18,15 @@ pub struct Office {
 impl Office {
     /// The office's local date at `at`: queue numbers start again each service day.
     pub fn service_day(&self, at: DateTime<Utc>) -> NaiveDate {
-        (at + Duration::minutes(i64::from(self.utc_offset_minutes))).date_naive()
+        self.local_time(at).date()
     }
 
     /// The office's local wall-clock time at `at`.
     pub fn local_time(&self, at: DateTime<Utc>) -> chrono::NaiveDateTime {
-        (at + Duration::minutes(i64::from(self.utc_offset_minutes))).naive_utc()
+        // A time at the very edge of chrono's range stays as it is rather than panicking.
+        at.checked_add_signed(Duration::minutes(i64::from(self.utc_offset_minutes)))
+            .unwrap_or(at)
+            .naive_utc()
     }
 
     /// `HH:MM` in the office's time, as printed on tickets.
@@ -61,5 +64,7 @@ mod tests {
         assert_eq!(wita.service_day(after).to_string(), "2026-11-25");
         assert_eq!(wita.hhmm(before), "23:59");
         assert_eq!(wita.hhmmss(after), "00:00:00");
+        // The end of time does not panic.
+        let _ = wita.service_day(DateTime::<Utc>::MAX_UTC);
     }
 }

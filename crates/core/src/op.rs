@@ -1,7 +1,7 @@
 //! Operations: every user action, as data. State is never written directly, only folded.
 
 use crate::catalogue::CaseCode;
-use crate::ids::{CounterNo, DeviceId, IdError, OfficeCode, OpId, StaffId};
+use crate::ids::{CounterNo, DeviceId, DeviceLetter, IdError, OfficeCode, OpId, StaffId};
 use crate::ticket::TicketNo;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -82,6 +82,17 @@ pub enum OpError {
         got: DeviceId,
         expected: DeviceId,
     },
+    /// A ticket issued under another device's letter: it could collide with a real,
+    /// printed number of that device.
+    #[error("op {id} issues {number} but the device's letter is {expected}")]
+    WrongLetter {
+        id: OpId,
+        number: TicketNo,
+        expected: DeviceLetter,
+    },
+    /// A device clock far off: before Loket existed, or more than a day ahead of the server.
+    #[error("op {id} is dated {at}, which no device clock should say")]
+    BadTime { id: OpId, at: DateTime<Utc> },
     /// A field's value is out of range.
     #[error("op {id}: {source}")]
     Field {
@@ -112,6 +123,54 @@ impl Op {
             });
         }
         Ok(())
+    }
+
+    /// Checks that the op comes from where it says: the sending device's office, the device
+    /// itself, and (for a new ticket) the device's own letter.
+    pub fn check_origin(
+        &self,
+        office: &OfficeCode,
+        device: &DeviceId,
+        letter: &DeviceLetter,
+    ) -> Result<(), OpError> {
+        if &self.office != office {
+            return Err(OpError::WrongOffice {
+                id: self.id,
+                got: self.office.clone(),
+                expected: office.clone(),
+            });
+        }
+        if &self.device != device {
+            return Err(OpError::WrongDevice {
+                id: self.id,
+                got: self.device.clone(),
+                expected: device.clone(),
+            });
+        }
+        if let OpBody::IssueTicket(b) = &self.body
+            && &b.number.letter != letter
+        {
+            return Err(OpError::WrongLetter {
+                id: self.id,
+                number: b.number.clone(),
+                expected: letter.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks the op's time against the receiver's clock `now`: an offline device may send
+    /// old ops, but none from before 2025 or more than a day ahead.
+    pub fn check_time(&self, now: DateTime<Utc>) -> Result<(), OpError> {
+        let earliest = DateTime::from_timestamp(1_735_689_600, 0); // 2025-01-01T00:00Z
+        let latest = now.checked_add_signed(chrono::Duration::days(1));
+        match (earliest, latest) {
+            (Some(earliest), Some(latest)) if self.at >= earliest && self.at <= latest => Ok(()),
+            _ => Err(OpError::BadTime {
+                id: self.id,
+                at: self.at,
+            }),
+        }
     }
 
     /// The op's kind as stored and logged (never its content, which may be personal).
@@ -168,6 +227,48 @@ mod tests {
         assert!(serde_json::from_str::<Op>(&bad_letter).is_err());
         let bad_case = json.replace(r#""case":"baru""#, r#""case":"DROP TABLE""#);
         assert!(serde_json::from_str::<Op>(&bad_case).is_err());
+    }
+
+    #[test]
+    fn an_op_must_come_from_where_it_says() {
+        let op = sample();
+        let office = OfficeCode::new("51.02.02").unwrap();
+        let device = DeviceId::new("dev-1").unwrap();
+        let a = DeviceLetter::new("A").unwrap();
+        assert_eq!(op.check_origin(&office, &device, &a), Ok(()));
+        let b = DeviceLetter::new("B").unwrap();
+        assert!(matches!(
+            op.check_origin(&office, &device, &b),
+            Err(OpError::WrongLetter { .. })
+        ));
+        let other = DeviceId::new("dev-2").unwrap();
+        assert!(matches!(
+            op.check_origin(&office, &other, &a),
+            Err(OpError::WrongDevice { .. })
+        ));
+        let elsewhere = OfficeCode::new("51.02.01").unwrap();
+        assert!(matches!(
+            op.check_origin(&elsewhere, &device, &a),
+            Err(OpError::WrongOffice { .. })
+        ));
+    }
+
+    #[test]
+    fn clocks_far_off_are_refused() {
+        let now = DateTime::parse_from_rfc3339("2026-11-24T08:00:00Z")
+            .unwrap()
+            .to_utc();
+        let mut op = sample();
+        op.at = now - chrono::Duration::days(30);
+        assert_eq!(op.check_time(now), Ok(()));
+        op.at = now + chrono::Duration::hours(23);
+        assert_eq!(op.check_time(now), Ok(()));
+        op.at = now + chrono::Duration::days(2);
+        assert!(matches!(op.check_time(now), Err(OpError::BadTime { .. })));
+        op.at = DateTime::from_timestamp(0, 0).unwrap();
+        assert!(matches!(op.check_time(now), Err(OpError::BadTime { .. })));
+        op.at = DateTime::<Utc>::MAX_UTC;
+        assert!(matches!(op.check_time(now), Err(OpError::BadTime { .. })));
     }
 
     #[test]

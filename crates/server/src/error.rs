@@ -96,6 +96,8 @@ impl ApiError {
             Self::Sync(SyncError::OutOfOrder { .. }) => (S::INTERNAL_SERVER_ERROR, "internal"),
             Self::Op(OpError::WrongOffice { .. }) => (S::UNPROCESSABLE_ENTITY, "wrong_office"),
             Self::Op(OpError::WrongDevice { .. }) => (S::UNPROCESSABLE_ENTITY, "wrong_device"),
+            Self::Op(OpError::WrongLetter { .. }) => (S::UNPROCESSABLE_ENTITY, "wrong_letter"),
+            Self::Op(OpError::BadTime { .. }) => (S::UNPROCESSABLE_ENTITY, "bad_time"),
             Self::Op(_) => (S::UNPROCESSABLE_ENTITY, "invalid_op"),
             Self::OpIdTaken(_) => (S::CONFLICT, "op_id_taken"),
             Self::OfficeFull(_) => (S::CONFLICT, "office_full"),

@@ -284,6 +284,34 @@ async fn bad_pushes_are_refused_whole() {
     )
     .await;
 
+    // Device A may not issue under device B's letter: it could take a number B printed.
+    let mut borrowed = issue(&d, 3);
+    if let loket_core::OpBody::IssueTicket(b) = &mut borrowed.body {
+        b.number.letter = loket_core::DeviceLetter::new(other.letter.clone()).unwrap();
+    }
+    refused(
+        &app,
+        t,
+        JSON,
+        push_body(json!(1), &[good.clone(), borrowed]),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "wrong_letter",
+    )
+    .await;
+
+    // A clock two days ahead would put a ticket first in line, or crash date arithmetic.
+    let mut ahead = issue(&d, 3);
+    ahead.at = chrono::Utc::now() + chrono::Duration::days(2);
+    refused(
+        &app,
+        t,
+        JSON,
+        push_body(json!(1), &[good.clone(), ahead]),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "bad_time",
+    )
+    .await;
+
     refused(
         &app,
         t,

@@ -13,7 +13,6 @@ use crate::error::{ApiError, Json};
 use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
-use loket_core::op::OpError;
 use loket_core::sync::{SyncError, SyncRequest, SyncResponse, check_push};
 
 /// The route.
@@ -29,8 +28,6 @@ async fn sync(
     let office = state
         .office_state(&device.office)
         .ok_or_else(|| ApiError::Internal(format!("device {} has an unknown office", device.id)))?;
-    // One push at a time per office: ops are ordered and folded in the order they commit.
-    let mut folded = office.lock().await;
     let head = state.store().head().await?;
     if request.cursor > head {
         return Err(SyncError::CursorAhead {
@@ -40,39 +37,32 @@ async fn sync(
         .into());
     }
     check_push(&request.push)?;
+    let now = chrono::Utc::now();
     for op in &request.push {
         op.validate()?;
-        if op.office != device.office {
-            return Err(OpError::WrongOffice {
-                id: op.id,
-                got: op.office.clone(),
-                expected: device.office.clone(),
-            }
-            .into());
-        }
-        if op.device != device.id {
-            return Err(OpError::WrongDevice {
-                id: op.id,
-                got: op.device.clone(),
-                expected: device.id.clone(),
-            }
-            .into());
-        }
+        op.check_origin(&device.office, &device.id, &device.letter)?;
+        op.check_time(now)?;
     }
     let pushed = if request.push.is_empty() {
         Vec::new()
     } else {
-        // Fold into a copy and keep it only once the ops are committed, so a failed
-        // transaction leaves the state as the database is.
-        let mut next = folded.clone();
-        let pushed = state
-            .store()
-            .append(&request.push, |op| next.apply(op))
-            .await?;
-        *folded = next;
-        pushed
+        // A device whose response is lost hangs up, and axum then drops this future. The
+        // append runs in its own task so that it always ends with the database and the
+        // folded state in step, whether the client still listens or not.
+        let store = state.store().clone();
+        let push = request.push;
+        tokio::spawn(async move {
+            // One push at a time per office: ops are ordered and folded as they commit.
+            let mut folded = office.lock_owned().await;
+            // Fold into a copy, kept only once the ops are committed.
+            let mut next = folded.clone();
+            let pushed = store.append(&push, |op| next.apply(op)).await?;
+            *folded = next;
+            Ok::<_, ApiError>(pushed)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("the append task failed: {e}")))??
     };
-    drop(folded);
     let new = pushed.iter().filter(|p| !p.repeated).count();
     if !pushed.is_empty() {
         tracing::info!(device = %device.id, pushed = pushed.len(), new, "ops appended");
