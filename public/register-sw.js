@@ -28,6 +28,10 @@
         if (updating) location.reload();
         else say("loket:offline-ready", "__loketOfflineReady");
       });
+      // A tablet stays open for days: look for a new version every hour.
+      setInterval(function () {
+        reg.update().catch(function () {});
+      }, 60 * 60 * 1000);
       await navigator.serviceWorker.ready;
       if (navigator.serviceWorker.controller) say("loket:offline-ready", "__loketOfflineReady");
     } catch (err) {

@@ -10,7 +10,9 @@ use leptos::task::spawn_local;
 use loket_core::catalogue::CaseCode;
 use loket_core::enrol::Enrolment;
 use loket_core::sync::Replica;
-use loket_core::{CallTicket, CounterNo, IssueTicket, OfficeState, Op, OpBody, OpId, Ticket};
+use loket_core::{
+    CallTicket, CounterNo, IssueTicket, OfficeState, Op, OpBody, OpId, Ticket, TicketNo,
+};
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -25,6 +27,17 @@ pub enum SyncProblem {
     Server,
     /// What the server sent could not be saved here.
     Storage,
+    /// The server's log is behind this device's (its database was replaced or restored).
+    Diverged,
+}
+
+/// Why enrolment did not finish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnrolError {
+    /// The server refused or could not be reached.
+    Api(ApiError),
+    /// The server enrolled the device but the browser could not keep it.
+    NotSaved,
 }
 
 /// Why an action at the counter did not happen.
@@ -36,6 +49,8 @@ pub enum ActionError {
     SerialsExhausted,
     /// Nobody is waiting.
     QueueEmpty,
+    /// The device is not enrolled yet.
+    NotEnrolled,
 }
 
 /// Sync status for the badge.
@@ -57,6 +72,11 @@ pub struct AppState {
     db: StoredValue<Option<Rc<Db>>, LocalStorage>,
     replica: StoredValue<Replica, LocalStorage>,
     engine: StoredValue<Rc<Engine>, LocalStorage>,
+    /// One op at a time is made, saved and applied: two quick taps get two serials, and no
+    /// op reaches a sync before it is on disk.
+    record_lock: StoredValue<Rc<futures::lock::Mutex<()>>, LocalStorage>,
+    /// The clock, ticking every 30 s: the service day turns at midnight without a tap.
+    pub now: RwSignal<DateTime<Utc>>,
     /// The device's enrolment, once known.
     pub enrolment: RwSignal<Option<Enrolment>>,
     /// What staff see: confirmed state with pending ops on top.
@@ -93,6 +113,8 @@ impl AppState {
             db: StoredValue::new_local(None),
             replica: StoredValue::new_local(Replica::default()),
             engine: StoredValue::new_local(Rc::new(Engine::default())),
+            record_lock: StoredValue::new_local(Rc::new(futures::lock::Mutex::new(()))),
+            now: RwSignal::new(Utc::now()),
             enrolment: RwSignal::new(None),
             view: RwSignal::new(OfficeState::default()),
             pending: RwSignal::new(0),
@@ -142,104 +164,115 @@ impl AppState {
     }
 
     /// Enrols this device at the office and remembers it.
-    pub async fn enrol(self, code: String, name: String) -> Result<(), ApiError> {
+    pub async fn enrol(self, code: String, name: String) -> Result<(), EnrolError> {
         let request = loket_core::enrol::EnrolRequest { code, name };
-        let enrolment = api::enrol(&request).await?;
-        if let Some(db) = self.db() {
-            db.save_enrolment(&enrolment)
-                .await
-                .map_err(|_| ApiError::Server(0))?;
-        }
+        let enrolment = api::enrol(&request).await.map_err(EnrolError::Api)?;
+        let db = self.db().ok_or(EnrolError::NotSaved)?;
+        db.save_enrolment(&enrolment).await.map_err(|e| {
+            leptos::logging::error!("saving the enrolment failed: {e}");
+            EnrolError::NotSaved
+        })?;
         self.enrolment.set(Some(enrolment));
         self.trigger_sync();
         Ok(())
     }
 
-    /// The office's service day now.
+    /// The office's service day now (tracked: it turns at midnight).
     pub fn today(self) -> Option<chrono::NaiveDate> {
+        let now = self.now.get();
         self.enrolment
-            .with(|e| e.as_ref().map(|e| e.office.service_day(Utc::now())))
+            .with(|e| e.as_ref().map(|e| e.office.service_day(now)))
     }
 
-    fn make_op(self, body: OpBody) -> Option<Op> {
-        let e = self.enrolment.get_untracked()?;
-        Some(Op {
+    /// Makes an op from the current view, saves it, then applies it. If the disk refuses,
+    /// nothing changed and staff are told.
+    async fn record(
+        self,
+        make: impl FnOnce(&Replica, &Enrolment) -> Result<OpBody, ActionError>,
+    ) -> Result<Op, ActionError> {
+        let db = self.db().ok_or(ActionError::SaveFailed)?;
+        let enrolment = self
+            .enrolment
+            .get_untracked()
+            .ok_or(ActionError::NotEnrolled)?;
+        let lock = self.record_lock.get_value();
+        let _one_at_a_time = lock.lock().await;
+        let body = self.replica.with_value(|r| make(r, &enrolment))?;
+        let op = Op {
             id: OpId(uuid::Uuid::now_v7()),
-            office: e.office.code,
-            device: e.device,
-            actor: e.actor,
+            office: enrolment.office.code,
+            device: enrolment.device,
+            actor: enrolment.actor,
             at: Utc::now(),
             body,
-        })
-    }
-
-    /// Records an op: in memory first (so the next number is taken at once), then on disk;
-    /// if the disk refuses, the op is forgotten and staff are told.
-    async fn record(self, op: Op) -> Result<(), ActionError> {
-        let db = self.db().ok_or(ActionError::SaveFailed)?;
+        };
         let order = self.engine.with_value(|e| {
             let o = e.next_order.get();
             e.next_order.set(o + 1.0);
             o
         });
-        let id = op.id;
+        if let Err(e) = db.record_local(&op, order).await {
+            leptos::logging::error!("saving an op failed: {e}");
+            return Err(ActionError::SaveFailed);
+        }
         self.replica.update_value(|r| {
             r.record(op.clone());
         });
         self.publish();
-        if let Err(e) = db.record_local(&op, order).await {
-            leptos::logging::error!("saving an op failed: {e}");
-            self.replica.update_value(|r| r.discard(id));
-            self.publish();
-            return Err(ActionError::SaveFailed);
-        }
         self.trigger_sync();
-        Ok(())
+        Ok(op)
     }
 
     /// A1: issues a walk-in ticket; returns it as the view now holds it.
     pub async fn issue_ticket(self, case: CaseCode, priority: bool) -> Result<Ticket, ActionError> {
-        let e = self
-            .enrolment
-            .get_untracked()
-            .ok_or(ActionError::SaveFailed)?;
-        let day = e.office.service_day(Utc::now());
-        let serial = self
-            .replica
-            .with_value(|r| r.view().next_serial(day, &e.letter))
-            .ok_or(ActionError::SerialsExhausted)?;
-        let number = loket_core::TicketNo {
-            letter: e.letter.clone(),
-            serial,
-        };
-        let body = OpBody::IssueTicket(IssueTicket {
-            number: number.clone(),
-            day,
-            case,
-            priority,
-        });
-        let op = self.make_op(body).ok_or(ActionError::SaveFailed)?;
-        self.record(op).await?;
-        self.view
-            .with_untracked(|v| v.ticket(day, &number).cloned())
-            .ok_or(ActionError::SaveFailed)
+        let op = self
+            .record(|r, e| {
+                let day = e.office.service_day(Utc::now());
+                let serial = r
+                    .view()
+                    .next_serial(day, &e.letter)
+                    .ok_or(ActionError::SerialsExhausted)?;
+                let number = TicketNo {
+                    letter: e.letter.clone(),
+                    serial,
+                };
+                Ok(OpBody::IssueTicket(IssueTicket {
+                    number,
+                    day,
+                    case,
+                    priority,
+                }))
+            })
+            .await?;
+        self.ticket_of(&op)
     }
 
-    /// A2: calls the next waiting ticket (priority first, then oldest) to `counter`.
+    /// A2: calls the next waiting ticket (priority first, then oldest) to `counter`;
+    /// returns it as called.
     pub async fn call_next(self, counter: CounterNo) -> Result<Ticket, ActionError> {
-        let day = self.today().ok_or(ActionError::SaveFailed)?;
-        let next = self
-            .view
-            .with_untracked(|v| v.next_to_call(day).cloned())
-            .ok_or(ActionError::QueueEmpty)?;
-        let body = OpBody::CallTicket(CallTicket {
-            number: next.number.clone(),
-            day,
-            counter,
-        });
-        let op = self.make_op(body).ok_or(ActionError::SaveFailed)?;
-        self.record(op).await?;
-        Ok(next)
+        let op = self
+            .record(|r, e| {
+                let day = e.office.service_day(Utc::now());
+                let next = r.view().next_to_call(day).ok_or(ActionError::QueueEmpty)?;
+                Ok(OpBody::CallTicket(CallTicket {
+                    number: next.number.clone(),
+                    day,
+                    counter,
+                }))
+            })
+            .await?;
+        self.ticket_of(&op)
+    }
+
+    /// The ticket an op is about, as the view holds it now.
+    fn ticket_of(self, op: &Op) -> Result<Ticket, ActionError> {
+        let (day, number) = match &op.body {
+            OpBody::IssueTicket(b) => (b.day, &b.number),
+            OpBody::CallTicket(b) => (b.day, &b.number),
+        };
+        self.view
+            .with_untracked(|v| v.ticket(day, number).cloned())
+            .ok_or(ActionError::SaveFailed)
     }
 
     /// Asks for a sync soon; several asks while one runs make one more round.
@@ -308,6 +341,9 @@ impl AppState {
                 .map_err(|e| match e {
                     ApiError::Unreachable => SyncProblem::Network,
                     ApiError::Unauthorised(_) => SyncProblem::Auth,
+                    ApiError::Refused { code, .. } if code == "cursor_ahead" => {
+                        SyncProblem::Diverged
+                    }
                     _ => SyncProblem::Server,
                 })?;
             let more = response.more;
@@ -316,6 +352,14 @@ impl AppState {
                 .try_update_value(|r| r.receive(response))
                 .ok_or(SyncProblem::Storage)?
                 .map_err(|_| SyncProblem::Server)?;
+            if !received.disagreements.is_empty() {
+                // The device folds differently from the server: an app older or newer than
+                // the server. The server's order still holds; say so where developers look.
+                leptos::logging::warn!(
+                    "ops folded differently here than on the server: seq {:?}",
+                    received.disagreements
+                );
+            }
             if !received.confirmed.is_empty() {
                 let (state, cursor) = self
                     .replica

@@ -89,7 +89,6 @@ pub struct Texts {
     pub counter_label: &'static str,
     pub call_next: &'static str,
     pub now_serving: &'static str,
-    pub nobody_called: &'static str,
     pub waiting_title: &'static str,
     pub waiting_empty: &'static str,
     pub priority_badge: &'static str,
@@ -112,7 +111,11 @@ pub struct Texts {
     pub sync_failed_auth: &'static str,
     pub sync_failed_server: &'static str,
     pub sync_failed_storage: &'static str,
-    pub retry_in: &'static str,
+    pub not_enrolled: &'static str,
+    pub office_full: &'static str,
+    pub enrol_saved_failed: &'static str,
+    pub sync_failed_diverged: &'static str,
+    pub insecure: &'static str,
 }
 
 /// Bahasa Indonesia.
@@ -149,7 +152,6 @@ pub static ID: Texts = Texts {
     counter_label: "Loket",
     call_next: "Panggil berikutnya",
     now_serving: "Sedang dilayani",
-    nobody_called: "Belum ada yang dipanggil",
     waiting_title: "Menunggu",
     waiting_empty: "Tidak ada antrean.",
     priority_badge: "Prioritas",
@@ -171,7 +173,11 @@ pub static ID: Texts = Texts {
     sync_failed_auth: "Sinkronisasi ditolak: perangkat ini tidak dikenal server. Hubungi admin.",
     sync_failed_server: "Sinkronisasi gagal di server. Data aman di perangkat; dicoba lagi otomatis.",
     sync_failed_storage: "Data dari server tidak dapat disimpan di perangkat. Dicoba lagi otomatis.",
-    retry_in: "Dicoba lagi otomatis",
+    not_enrolled: "Perangkat ini belum terdaftar. Daftarkan dulu di halaman Daftarkan perangkat.",
+    office_full: "Kantor ini sudah mencapai batas jumlah perangkat. Hubungi admin.",
+    enrol_saved_failed: "Perangkat terdaftar di server, tetapi tidak dapat disimpan di browser ini. Periksa ruang penyimpanan, lalu daftarkan lagi.",
+    sync_failed_diverged: "Server tidak mengenali riwayat perangkat ini (database server diganti atau dipulihkan). Data tetap aman di perangkat; hubungi admin.",
+    insecure: "Halaman ini dibuka tanpa HTTPS, jadi mode offline dan penyimpanan permanen tidak aktif. Buka Loket lewat alamat https:// kantor.",
 };
 
 /// English.
@@ -208,7 +214,6 @@ pub static EN: Texts = Texts {
     counter_label: "Counter",
     call_next: "Call next",
     now_serving: "Now serving",
-    nobody_called: "Nobody called yet",
     waiting_title: "Waiting",
     waiting_empty: "Nobody is waiting.",
     priority_badge: "Priority",
@@ -230,5 +235,9 @@ pub static EN: Texts = Texts {
     sync_failed_auth: "Sync refused: the server does not know this device. Call the admin.",
     sync_failed_server: "Sync failed on the server. Data is safe on this device; retrying automatically.",
     sync_failed_storage: "Data from the server could not be saved on this device. Retrying automatically.",
-    retry_in: "Retrying automatically",
+    not_enrolled: "This device is not enrolled yet. Enrol it first on the Enrol page.",
+    office_full: "This office has reached its limit of devices. Call the admin.",
+    enrol_saved_failed: "The server enrolled this device, but this browser could not save it. Check its storage space, then enrol again.",
+    sync_failed_diverged: "The server does not know this device's history (its database was replaced or restored). Data is safe on this device; call the admin.",
+    insecure: "This page was opened without HTTPS, so offline mode and persistent storage are off. Open Loket at the office's https:// address.",
 };

@@ -44,6 +44,11 @@ pub fn App() -> impl IntoView {
         move || app.trigger_sync(),
         std::time::Duration::from_millis(app_state::POLL_MS.into()),
     );
+    // The clock the pages read: the day turns at midnight on an idle tablet too.
+    set_interval(
+        move || app.now.set(chrono::Utc::now()),
+        std::time::Duration::from_secs(30),
+    );
     Effect::new(move |_| {
         if let Some(html) = document().document_element() {
             let _ = html.set_attribute("lang", lang.get().code());

@@ -38,11 +38,20 @@ impl PwaStatus {
         // The listeners live as long as the page.
         std::mem::forget(handle);
         std::mem::forget(ready);
-        if has_controller() {
+        // The service worker may have spoken before this app listened.
+        if has_controller() || window_flag("__loketOfflineReady") {
             status.offline_ready.set(true);
+        }
+        if window_flag("__loketUpdateReady") {
+            status.update_ready.set(true);
         }
         status
     }
+}
+
+/// A flag `public/register-sw.js` sets on `window` beside its event.
+fn window_flag(name: &str) -> bool {
+    js_sys::Reflect::get(&window(), &name.into()).is_ok_and(|v| v.is_truthy())
 }
 
 fn has_controller() -> bool {

@@ -64,9 +64,10 @@ async fn what_is_written_survives_a_reopen() {
     let db = fresh(name).await;
     db.save_enrolment(&enrolment()).await.unwrap();
     let (a, b, c) = (issue(1), issue(2), issue(3));
-    for (i, op) in [&a, &b, &c].into_iter().enumerate() {
-        db.record_local(op, i as f64 + 1.0).await.unwrap();
-    }
+    // The local order key decides, not insertion order nor id order (both a, b, c here).
+    db.record_local(&a, 2.0).await.unwrap();
+    db.record_local(&b, 3.0).await.unwrap();
+    db.record_local(&c, 1.0).await.unwrap();
     // The server confirms the first one.
     let mut server = Ledger::default();
     let pushed = server.push(a.clone());
@@ -88,8 +89,8 @@ async fn what_is_written_survives_a_reopen() {
     let pending: Vec<_> = loaded.pending.iter().map(|(_, op)| op.clone()).collect();
     assert_eq!(
         pending,
-        vec![b, c],
-        "pending ops come back in the order they were made"
+        vec![c, b],
+        "pending ops come back in their local order"
     );
     assert_eq!(db.count_ops().await.unwrap(), (3, 2));
     assert_eq!(db.confirmed_since(1).await.unwrap(), confirmed);

@@ -10,7 +10,11 @@ pub fn DeviceBanners() -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t();
     let pwa = expect_context::<PwaStatus>();
+    let insecure = !window().is_secure_context();
     view! {
+        <p class="banner error" data-testid="insecure" role="alert" hidden=!insecure>
+            {move || t().insecure}
+        </p>
         <p class="banner warn" data-testid="not-persisted" role="status" hidden=move || !pwa.persist_refused.get()>{move || t().not_persisted}</p>
         <p class="banner info" data-testid="update-ready" role="status" hidden=move || !pwa.update_ready.get()>
             {move || t().update_ready} " "

@@ -26,6 +26,7 @@ pub fn SyncBadge() -> impl IntoView {
             SyncProblem::Auth => t().sync_failed_auth,
             SyncProblem::Server => t().sync_failed_server,
             SyncProblem::Storage => t().sync_failed_storage,
+            SyncProblem::Diverged => t().sync_failed_diverged,
         })
     };
     view! {

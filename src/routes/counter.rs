@@ -24,6 +24,7 @@ fn action_error(t: &'static Texts, e: ActionError) -> &'static str {
         ActionError::SaveFailed => t.save_failed,
         ActionError::SerialsExhausted => t.serials_exhausted,
         ActionError::QueueEmpty => t.queue_empty,
+        ActionError::NotEnrolled => t.not_enrolled,
     }
 }
 
@@ -94,6 +95,10 @@ pub fn CounterPage() -> impl IntoView {
             format!("{number} {}", t().conflict_duplicate)
         }
     };
+    let called_to = |ticket: &Ticket| match &ticket.status {
+        TicketStatus::Called { counter, .. } => counter.to_string(),
+        TicketStatus::Waiting => String::new(),
+    };
     let time_of = move |ticket: &Ticket| {
         app.enrolment.with(|e| {
             e.as_ref()
@@ -144,6 +149,7 @@ pub fn CounterPage() -> impl IntoView {
                     <button
                         id="issue-ticket"
                         class="button primary big"
+                        disabled=move || issue.pending().get()
                         on:click=move |_| {
                             issue.dispatch(());
                         }
@@ -183,7 +189,7 @@ pub fn CounterPage() -> impl IntoView {
                         <button
                             id="call-next"
                             class="button primary big"
-                            disabled=move || waiting().is_empty()
+                            disabled=move || waiting().is_empty() || call.pending().get()
                             on:click=move |_| {
                                 call.dispatch(());
                             }
@@ -197,7 +203,7 @@ pub fn CounterPage() -> impl IntoView {
                             {move || serving.get().map(|t| t.number.to_string()).unwrap_or_else(|| "—".into())}
                         </span>
                         {move || serving.get().map(|tk| view! {
-                            <span class="meta">{t().counter_label} " " {counter.get()} " · " {case_name(lang.get(), &tk.case)}</span>
+                            <span class="meta">{t().counter_label} " " {called_to(&tk)} " · " {case_name(lang.get(), &tk.case)}</span>
                         })}
                     </div>
                     <h3>{move || t().waiting_title} " (" {move || waiting().len()} ")"</h3>

@@ -1,10 +1,11 @@
 //! `/daftar`: enrolling this device at the office with the admin's code.
 
 use crate::api::ApiError;
-use crate::app_state::use_app;
+use crate::app_state::{EnrolError, use_app};
 use crate::i18n::use_lang;
 use crate::nav::{Route, use_nav};
 use leptos::prelude::*;
+use loket_core::enrol::EnrolRequest;
 
 /// The enrolment form.
 #[component]
@@ -25,23 +26,30 @@ pub fn EnrolPage() -> impl IntoView {
             match result {
                 Ok(()) => nav.go(Route::Counter),
                 Err(e) => error.set(Some(match e {
-                    ApiError::Unreachable => t().enrol_offline,
-                    ApiError::Unauthorised(_) => t().enrol_bad_code,
-                    ApiError::Refused { .. } => t().enrol_bad_name,
-                    ApiError::Server(_) => t().enrol_failed,
+                    EnrolError::Api(ApiError::Unreachable) => t().enrol_offline,
+                    EnrolError::Api(ApiError::Unauthorised(_)) => t().enrol_bad_code,
+                    EnrolError::Api(ApiError::Refused { code, .. }) if code == "office_full" => {
+                        t().office_full
+                    }
+                    EnrolError::Api(ApiError::Refused { .. }) => t().enrol_bad_name,
+                    EnrolError::Api(ApiError::Server(_)) => t().enrol_failed,
+                    EnrolError::NotSaved => t().enrol_saved_failed,
                 })),
             }
         }
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let n = name.get_untracked().trim().to_string();
-        if n.is_empty() || n.chars().count() > 60 {
+        let request = EnrolRequest {
+            code: code.get_untracked().trim().to_ascii_uppercase(),
+            name: name.get_untracked(),
+        };
+        let Some(clean) = request.clean_name().map(str::to_owned) else {
             error.set(Some(t().enrol_bad_name));
             return;
-        }
+        };
         error.set(None);
-        submit.dispatch((code.get_untracked().trim().to_ascii_uppercase(), n));
+        submit.dispatch((request.code, clean));
     };
     view! {
         <main class="page enrol">

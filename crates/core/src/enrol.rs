@@ -13,6 +13,19 @@ pub struct EnrolRequest {
     pub name: String,
 }
 
+/// The longest device name, in characters.
+pub const MAX_NAME: usize = 60;
+
+impl EnrolRequest {
+    /// The device name as it will be kept: trimmed, 1 to [`MAX_NAME`] characters, no
+    /// control characters. `None` when it is not acceptable.
+    pub fn clean_name(&self) -> Option<&str> {
+        let name = self.name.trim();
+        let len = name.chars().count();
+        (len > 0 && len <= MAX_NAME && !name.chars().any(char::is_control)).then_some(name)
+    }
+}
+
 /// What a device keeps after enrolment: who it is, where, and its sync credential.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Enrolment {
@@ -35,4 +48,27 @@ pub struct ErrorBody {
     pub error: String,
     /// An English sentence naming the bad value, for logs and developers.
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(text: &str) -> Option<String> {
+        EnrolRequest {
+            code: String::new(),
+            name: text.into(),
+        }
+        .clean_name()
+        .map(str::to_owned)
+    }
+
+    #[test]
+    fn device_names_are_trimmed_and_bounded() {
+        assert_eq!(name("  Tablet loket 1 "), Some("Tablet loket 1".into()));
+        assert_eq!(name("   "), None);
+        assert_eq!(name(&"é".repeat(60)), Some("é".repeat(60)));
+        assert_eq!(name(&"é".repeat(61)), None);
+        assert_eq!(name("Tablet\u{0}1"), None);
+    }
 }

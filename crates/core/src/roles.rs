@@ -1,5 +1,6 @@
-//! Who may do what (SOP.md, Roles). The fold refuses an op whose actor's role may not make
-//! it, as a conflict; the UI shows each role only what it may do, from the same table.
+//! Who may do what (SOP.md, Roles). The walk-in flow will refuse an op whose actor's role
+//! may not make it, as a conflict, and show each role only what it may do, from this one
+//! table; it is not wired into the fold yet.
 
 use serde::{Deserialize, Serialize};
 

@@ -253,15 +253,6 @@ impl Replica {
         outcome
     }
 
-    /// Forgets a pending op that could not be saved on the device, as if it was never made.
-    pub fn discard(&mut self, id: OpId) {
-        let before = self.pending.len();
-        self.pending.retain(|op| op.id != id);
-        if self.pending.len() != before {
-            self.rebase();
-        }
-    }
-
     /// The next request: the cursor and up to `max` pending ops not yet acknowledged.
     pub fn request(&self, max: usize) -> SyncRequest {
         let push = self
@@ -277,7 +268,8 @@ impl Replica {
         }
     }
 
-    /// Whether another round trip has work to do (unsent ops, or the server said `more`).
+    /// Whether pending ops wait to be sent (the caller also syncs again when the server
+    /// answered `more`).
     pub fn has_unsent(&self) -> bool {
         self.pending.iter().any(|op| !self.acked.contains(&op.id))
     }
@@ -301,6 +293,7 @@ impl Replica {
                 continue;
             }
             if let Some(i) = self.pending.iter().position(|op| op.id == pushed.id) {
+                self.acked.remove(&pushed.id);
                 let op = self.pending.remove(i);
                 received.settled.push(op.id);
                 healed.push(ServerOp {

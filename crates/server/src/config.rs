@@ -82,6 +82,15 @@ fn parse_office(value: &str) -> Result<OfficeCode, loket_core::IdError> {
 }
 
 impl Config {
+    /// Whether the server listens only on this machine (127.0.0.0/8, ::1, localhost).
+    pub fn is_loopback(&self) -> bool {
+        self.host == "localhost"
+            || self
+                .host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    }
+
     /// The office this server starts with, as configured.
     pub fn office(&self) -> loket_core::Office {
         loket_core::Office {

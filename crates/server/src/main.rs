@@ -36,6 +36,13 @@ async fn serve(config: loket_server::config::Config) -> Result<(), String> {
         println!("{}", admin_code::banner(&url, &code, true));
     }
     println!("Loket berjalan di {url} (Ctrl+C untuk berhenti)");
+    if !config.is_loopback() {
+        // Browsers allow service workers and persistent storage only on https or loopback.
+        println!(
+            "Perhatian / note: tablets on the network need https for offline mode; put Loket \
+             behind a reverse proxy with a certificate (see README)."
+        );
+    }
     let result = axum::serve(listener, app(state.clone()))
         .with_graceful_shutdown(shutdown_signal())
         .await;

@@ -12,10 +12,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::post;
 use loket_core::StaffId;
-use loket_core::enrol::{EnrolRequest, Enrolment};
-
-/// The longest device name, in characters.
-pub const MAX_NAME: usize = 60;
+use loket_core::enrol::{EnrolRequest, Enrolment, MAX_NAME};
 
 /// The actor a newly enrolled device acts as until staff sign in with their own PINs.
 const ENROLLING_ACTOR: &str = "admin";
@@ -34,15 +31,13 @@ async fn enrol(
     if !stored.is_some_and(|hash| admin_code::matches(&request.code, &hash)) {
         return Err(ApiError::BadCode(office));
     }
-    let name = request.name.trim();
-    let len = name.chars().count();
-    if len == 0 || len > MAX_NAME || name.chars().any(char::is_control) {
+    let Some(name) = request.clean_name() else {
         return Err(ApiError::InvalidName {
             got: request.name.clone(),
-            len,
+            len: request.name.trim().chars().count(),
             max: MAX_NAME,
         });
-    }
+    };
     let info = state
         .store()
         .office(&office)
