@@ -74,7 +74,7 @@ pub struct AppState {
     engine: StoredValue<Rc<Engine>, LocalStorage>,
     /// One op at a time is made, saved and applied: two quick taps get two serials, and no
     /// op reaches a sync before it is on disk.
-    record_lock: StoredValue<Rc<futures::lock::Mutex<()>>, LocalStorage>,
+    record_lock: StoredValue<Rc<Gate>, LocalStorage>,
     /// The clock, ticking every 30 s: the service day turns at midnight without a tap.
     pub now: RwSignal<DateTime<Utc>>,
     /// The device's enrolment, once known.
@@ -101,6 +101,32 @@ struct Engine {
     next_order: Cell<f64>,
 }
 
+/// Lets one async task through at a time on the browser's single thread; the others wait
+/// a few milliseconds and try again (an IndexedDB write takes about that long). Smaller in
+/// the bundle than a general async mutex.
+#[derive(Default)]
+struct Gate {
+    busy: Cell<bool>,
+}
+
+/// Holds the [`Gate`] until dropped.
+struct GateGuard(Rc<Gate>);
+
+impl Gate {
+    async fn enter(self: &Rc<Self>) -> GateGuard {
+        while self.busy.replace(true) {
+            gloo_timers::future::TimeoutFuture::new(5).await;
+        }
+        GateGuard(self.clone())
+    }
+}
+
+impl Drop for GateGuard {
+    fn drop(&mut self) {
+        self.0.busy.set(false);
+    }
+}
+
 /// The longest wait between retries while the server is unreachable.
 const MAX_BACKOFF_MS: u32 = 15_000;
 /// Pull other devices' work this often even when nothing happens here.
@@ -113,7 +139,7 @@ impl AppState {
             db: StoredValue::new_local(None),
             replica: StoredValue::new_local(Replica::default()),
             engine: StoredValue::new_local(Rc::new(Engine::default())),
-            record_lock: StoredValue::new_local(Rc::new(futures::lock::Mutex::new(()))),
+            record_lock: StoredValue::new_local(Rc::new(Gate::default())),
             now: RwSignal::new(Utc::now()),
             enrolment: RwSignal::new(None),
             view: RwSignal::new(OfficeState::default()),
@@ -196,7 +222,7 @@ impl AppState {
             .get_untracked()
             .ok_or(ActionError::NotEnrolled)?;
         let lock = self.record_lock.get_value();
-        let _one_at_a_time = lock.lock().await;
+        let _one_at_a_time = lock.enter().await;
         let body = self.replica.with_value(|r| make(r, &enrolment))?;
         let op = Op {
             id: OpId(uuid::Uuid::now_v7()),
@@ -356,8 +382,8 @@ impl AppState {
                 // The device folds differently from the server: an app older or newer than
                 // the server. The server's order still holds; say so where developers look.
                 leptos::logging::warn!(
-                    "ops folded differently here than on the server: seq {:?}",
-                    received.disagreements
+                    "{} ops folded differently here than on the server",
+                    received.disagreements.len()
                 );
             }
             if !received.confirmed.is_empty() {

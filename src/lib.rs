@@ -22,7 +22,8 @@ use nav::{Nav, Route};
 
 /// Mounts the app on the page's `<body>`.
 pub fn mount() {
-    console_error_panic_hook::set_once();
+    // No panic hook: its message formatting costs bundle bytes on every phone, and a panic
+    // still shows in the console as an `unreachable` trap with its stack.
     leptos::mount::mount_to_body(App);
 }
 
