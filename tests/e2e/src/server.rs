@@ -43,6 +43,21 @@ impl Server {
     ///
     /// Reads `LOKET_SERVER_BIN` and `LOKET_DIST`, and fails the test if either is missing.
     pub async fn start() -> Server {
+        Self::start_serving(false).await
+    }
+
+    /// Like [`Server::start`], but serving its own copy of the built app, which the test
+    /// may change while the server runs: a new deploy.
+    pub async fn start_with_own_dist() -> Server {
+        Self::start_serving(true).await
+    }
+
+    /// The directory the server serves the app from.
+    pub fn dist(&self) -> &std::path::Path {
+        &self.dist
+    }
+
+    async fn start_serving(own_dist: bool) -> Server {
         let bin = env_path("LOKET_SERVER_BIN", "the built release loket-server", |p| {
             p.is_file()
         });
@@ -59,6 +74,13 @@ impl Server {
             .prefix("loket-e2e-server-")
             .tempdir()
             .expect("create a temporary directory for the database");
+        let dist = if own_dist {
+            let copy = dir.path().join("dist");
+            copy_dir(&dist, &copy).expect("copy the built app for this test");
+            copy
+        } else {
+            dist
+        };
         let mut server = Server {
             bin,
             dist,
@@ -288,4 +310,19 @@ fn collect(
             }
         }
     });
+}
+
+/// Copies a directory tree.
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
 }
