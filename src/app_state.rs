@@ -352,26 +352,57 @@ impl AppState {
         });
     }
 
+    /// Starts the replica again from nothing, this device's confirmed ops pending again
+    /// (`Replica::restart`), on disk first and then in memory.
+    async fn restart(self, db: &Db, device: &loket_core::DeviceId) -> Result<(), SyncProblem> {
+        let lock = self.record_lock.get_value();
+        let _no_recording_meanwhile = lock.enter().await;
+        let own = db.restart(device).await.map_err(|e| {
+            leptos::logging::error!("starting the device's log again failed: {e}");
+            SyncProblem::Storage
+        })?;
+        leptos::logging::warn!(
+            "the server lost ops: sending this device's {} again",
+            own.len()
+        );
+        self.replica.update_value(|r| r.restart(own));
+        let pending = self.replica.with_value(|r| r.pending().len());
+        self.engine
+            .with_value(|e| e.next_order.set(pending as f64 + 1.0));
+        self.publish();
+        Ok(())
+    }
+
     /// Round trips until nothing is left to send and the server has nothing more.
     async fn sync_until_settled(self) -> Result<(), SyncProblem> {
         let Some(enrolment) = self.enrolment.get_untracked() else {
             return Ok(());
         };
         let db = self.db().ok_or(SyncProblem::Storage)?;
+        let mut restarted = false;
         loop {
             let request = self
                 .replica
                 .with_value(|r| r.request(loket_core::sync::MAX_PUSH));
-            let response = api::sync(&enrolment.token, &request)
-                .await
-                .map_err(|e| match e {
-                    ApiError::Unreachable => SyncProblem::Network,
-                    ApiError::Unauthorised(_) => SyncProblem::Auth,
-                    ApiError::Refused { code, .. } if code == "cursor_ahead" => {
-                        SyncProblem::Diverged
-                    }
-                    _ => SyncProblem::Server,
-                })?;
+            let response = match api::sync(&enrolment.token, &request).await {
+                Ok(response) => response,
+                // The server was restored from a backup: send this device's ops again.
+                Err(ApiError::Refused { code, .. }) if code == "cursor_ahead" && !restarted => {
+                    restarted = true;
+                    self.restart(&db, &enrolment.device).await?;
+                    continue;
+                }
+                Err(e) => {
+                    return Err(match e {
+                        ApiError::Unreachable => SyncProblem::Network,
+                        ApiError::Unauthorised(_) => SyncProblem::Auth,
+                        ApiError::Refused { code, .. } if code == "cursor_ahead" => {
+                            SyncProblem::Diverged
+                        }
+                        _ => SyncProblem::Server,
+                    });
+                }
+            };
             let more = response.more;
             let received = self
                 .replica

@@ -6,7 +6,7 @@
 
 use loket_core::enrol::Enrolment;
 use loket_core::sync::ServerOp;
-use loket_core::{OfficeState, Op};
+use loket_core::{DeviceId, OfficeState, Op};
 use rexie::{Index, KeyRange, ObjectStore, Rexie, TransactionMode};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
@@ -247,6 +247,47 @@ impl Db {
             .await?;
         tx.done().await?;
         Ok(())
+    }
+
+    /// Starts again from nothing for a server restored from a backup (see
+    /// `Replica::restart`): in one transaction, this device's confirmed ops become pending
+    /// again ahead of the pending ones, other devices' ops and the view go (the server
+    /// sends them again). Returns the device's own confirmed ops, in server order.
+    pub async fn restart(&self, device: &DeviceId) -> Result<Vec<Op>> {
+        let tx = self
+            .rexie
+            .transaction(&[OPS, VIEW], TransactionMode::ReadWrite)?;
+        let ops = tx.store(OPS)?;
+        // Both indexes give their records in order: server order, then local order.
+        let confirmed = ops.index(SEQ)?.get_all(None, None).await?;
+        let pending = ops.index(PENDING)?.get_all(None, None).await?;
+        let mut own = Vec::new();
+        let mut records = Vec::with_capacity(confirmed.len() + pending.len());
+        for value in confirmed.iter().chain(&pending) {
+            let mut rec = OpRecord::from_js(value)?;
+            let op: Op = serde_json::from_str(&rec.op).map_err(decode_err)?;
+            if rec.pending.is_none() {
+                if &op.device != device {
+                    continue;
+                }
+                own.push(op);
+            }
+            rec.pending = Some(records.len() as f64 + 1.0);
+            rec.seq = None;
+            rec.outcome = None;
+            records.push((rec.to_js()?, None));
+        }
+        ops.clear().await?;
+        ops.put_all(records.into_iter()).await?;
+        let empty = json(&Snapshot {
+            cursor: 0,
+            state: &OfficeState::default(),
+        })?;
+        tx.store(VIEW)?
+            .put(&empty, Some(&JsValue::from_str("confirmed")))
+            .await?;
+        tx.done().await?;
+        Ok(own)
     }
 
     /// How many ops are stored, and how many of them are pending.

@@ -208,24 +208,27 @@ pub fn CounterPage() -> impl IntoView {
                     </div>
                     <h3>{move || t().waiting_title} " (" {move || waiting().len()} ")"</h3>
                     <ol id="waiting" class="waiting">
-                        <For
-                            each=waiting
-                            key=|tk| (tk.number.clone(), tk.status == TicketStatus::Waiting)
-                            children=move |tk: Ticket| {
-                                let number = tk.number.to_string();
-                                let priority = tk.priority;
-                                view! {
-                                    <li data-ticket=number.clone() class:priority=priority>
-                                        <span class="number">{number.clone()}</span>
-                                        <span class="case">
-                                            {let code = tk.case.clone(); move || case_name(lang.get(), &code)}
-                                        </span>
-                                        <span class="time">{time_of(&tk)}</span>
-                                        <span class="badge" hidden=!priority>{move || t().priority_badge}</span>
-                                    </li>
-                                }
-                            }
-                        />
+                        // A few dozen rows at most: drawn anew on each change, which costs
+                        // less bundle than a keyed list.
+                        {move || {
+                            let lang = lang.get();
+                            let t = lang.t();
+                            waiting()
+                                .into_iter()
+                                .map(|tk| {
+                                    let number = tk.number.to_string();
+                                    let label = number.clone();
+                                    view! {
+                                        <li data-ticket=number class:priority=tk.priority>
+                                            <span class="number">{label}</span>
+                                            <span class="case">{case_name(lang, &tk.case)}</span>
+                                            <span class="time">{time_of(&tk)}</span>
+                                            <span class="badge" hidden=!tk.priority>{t.priority_badge}</span>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()
+                        }}
                     </ol>
                     <p class="empty" hidden=move || !waiting().is_empty()>{move || t().waiting_empty}</p>
                 </section>

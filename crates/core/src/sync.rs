@@ -253,6 +253,17 @@ impl Replica {
         outcome
     }
 
+    /// Starts again from nothing after the server refused the cursor as ahead of its log
+    /// (it was restored from a backup): this device's own confirmed ops, `own`, become
+    /// pending again ahead of the pending ones, so those the backup lacks are pushed anew
+    /// and those it has are answered "repeated". Nothing made here is lost.
+    pub fn restart(&mut self, own: Vec<Op>) {
+        let mut pending = own;
+        let known: HashSet<OpId> = pending.iter().map(|op| op.id).collect();
+        pending.extend(self.pending.drain(..).filter(|op| !known.contains(&op.id)));
+        *self = Self::new(OfficeState::default(), 0, pending);
+    }
+
     /// The next request: the cursor and up to `max` pending ops not yet acknowledged.
     pub fn request(&self, max: usize) -> SyncRequest {
         let push = self
@@ -386,6 +397,48 @@ mod tests {
         assert_eq!(received.confirmed.len(), 1);
         assert_eq!(reloaded.view(), server.state());
         assert_eq!(server.log().len(), 1);
+    }
+
+    #[test]
+    fn a_server_restored_from_a_backup_gets_the_lost_ops_back() {
+        let mut server = Ledger::default();
+        let mut tablet = Replica::default();
+        let ops: Vec<Op> = (1..=4)
+            .map(|i| issue(i, "dev-a", "A", i as u16, false, 0))
+            .collect();
+        tablet.record(ops[0].clone());
+        tablet.record(ops[1].clone());
+        tablet
+            .receive(server.sync(tablet.request(10), 100).unwrap())
+            .unwrap();
+        let backup = server.clone();
+        tablet.record(ops[2].clone());
+        tablet
+            .receive(server.sync(tablet.request(10), 100).unwrap())
+            .unwrap();
+        tablet.record(ops[3].clone());
+
+        // The server comes back from the backup: it lacks the third op.
+        let mut server = backup;
+        let err = server.sync(tablet.request(10), 100).unwrap_err();
+        assert!(matches!(err, SyncError::CursorAhead { cursor: 3, head: 2 }));
+        // The device knows its own confirmed ops (the app keeps them in IndexedDB).
+        tablet.restart(ops[..3].to_vec());
+        assert_eq!(tablet.cursor(), 0);
+        assert_eq!(tablet.pending().len(), 4);
+        while tablet.has_unsent() || tablet.cursor() < server.log().len() as u64 {
+            tablet
+                .receive(server.sync(tablet.request(10), 100).unwrap())
+                .unwrap();
+        }
+        assert!(tablet.pending().is_empty());
+        let ids: Vec<_> = server.log().iter().map(|o| o.op.id).collect();
+        assert_eq!(
+            ids,
+            ops.iter().map(|o| o.id).collect::<Vec<_>>(),
+            "each op once, in order"
+        );
+        assert_eq!(tablet.view(), server.state());
     }
 
     #[test]
