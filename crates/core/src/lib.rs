@@ -20,6 +20,7 @@ pub mod state;
 pub mod stock;
 pub mod sync;
 pub mod ticket;
+pub mod visit;
 pub mod wire;
 
 pub use ids::{CounterNo, DeviceId, DeviceLetter, IdError, OfficeCode, OpId, StaffId};
