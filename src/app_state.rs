@@ -89,6 +89,8 @@ pub struct AppState {
     pub ready: RwSignal<bool>,
     /// The store could not be opened.
     pub storage_failed: RwSignal<bool>,
+    /// Another tab on this device runs Loket; this one stands aside.
+    pub elsewhere: RwSignal<bool>,
 }
 
 /// Sync loop bookkeeping, outside the reactive graph.
@@ -147,6 +149,7 @@ impl AppState {
             sync: SyncStatus::default(),
             ready: RwSignal::new(false),
             storage_failed: RwSignal::new(false),
+            elsewhere: RwSignal::new(false),
         }
     }
 

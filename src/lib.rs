@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod nav;
 pub mod pwa;
 pub mod routes;
+pub mod single_tab;
 pub mod store;
 
 use app_state::AppState;
@@ -37,7 +38,13 @@ pub fn App() -> impl IntoView {
     provide_context(pwa::PwaStatus::start());
     let nav = Nav::start();
     provide_context(nav);
-    app.start(store::DB_NAME);
+    single_tab::claim(move |mine| {
+        if mine {
+            app.start(store::DB_NAME);
+        } else {
+            app.elsewhere.set(true);
+        }
+    });
     let _online = window_event_listener(leptos::ev::online, move |_| app.trigger_sync());
     std::mem::forget(_online);
     // Other devices' work arrives even when nobody taps here.
@@ -62,7 +69,18 @@ pub fn App() -> impl IntoView {
                 <p class="banner error" role="alert" hidden=move || !app.storage_failed.get()>{move || lang.get().t().storage_failed}</p>
                 <Show
                     when=move || app.ready.get()
-                    fallback=move || view! { <p class="loading">{move || lang.get().t().loading}</p> }
+                    fallback=move || {
+                        if app.elsewhere.get() {
+                            view! {
+                                <p class="banner warn" role="alert" data-testid="elsewhere">
+                                    {move || lang.get().t().elsewhere}
+                                </p>
+                            }
+                                .into_any()
+                        } else {
+                            view! { <p class="loading">{move || lang.get().t().loading}</p> }.into_any()
+                        }
+                    }
                 >
                     <EnrolmentGate />
                     {move || match nav.route() {

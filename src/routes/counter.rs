@@ -4,6 +4,7 @@
 use crate::app_state::{ActionError, use_app};
 use crate::i18n::{Texts, use_lang};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use loket_core::catalogue::{CaseCode, DEFAULT_CASES, default_case};
 use loket_core::state::ConflictReason;
 use loket_core::{CounterNo, Ticket, TicketStatus};
@@ -41,31 +42,44 @@ pub fn CounterPage() -> impl IntoView {
     let serving = RwSignal::new(None::<Ticket>);
     let message = RwSignal::new(None::<&'static str>);
 
-    let issue = Action::new_local(move |_: &()| async move {
-        let code = CaseCode::new(case.get_untracked()).map_err(|_| ActionError::SaveFailed)?;
-        app.issue_ticket(code, priority.get_untracked()).await
-    });
-    let call = Action::new_local(move |_: &()| async move {
-        let c = CounterNo::new(counter.get_untracked()).map_err(|_| ActionError::SaveFailed)?;
-        app.call_next(c).await
-    });
-    Effect::new(move |_| match issue.value().get() {
-        Some(Ok(ticket)) => {
-            message.set(None);
-            priority.set(false);
-            last_issued.set(Some(ticket));
-        }
-        Some(Err(e)) => message.set(Some(action_error(t(), e))),
-        None => {}
-    });
-    Effect::new(move |_| match call.value().get() {
-        Some(Ok(ticket)) => {
-            message.set(None);
-            serving.set(Some(ticket));
-        }
-        Some(Err(e)) => message.set(Some(action_error(t(), e))),
-        None => {}
-    });
+    // The buttons stay disabled while their action runs: a double tap is one action.
+    let issuing = RwSignal::new(false);
+    let calling = RwSignal::new(false);
+    let issue = move || {
+        issuing.set(true);
+        spawn_local(async move {
+            let result = match CaseCode::new(case.get_untracked()) {
+                Ok(code) => app.issue_ticket(code, priority.get_untracked()).await,
+                Err(_) => Err(ActionError::SaveFailed),
+            };
+            issuing.set(false);
+            match result {
+                Ok(ticket) => {
+                    message.set(None);
+                    priority.set(false);
+                    last_issued.set(Some(ticket));
+                }
+                Err(e) => message.set(Some(action_error(t(), e))),
+            }
+        });
+    };
+    let call = move || {
+        calling.set(true);
+        spawn_local(async move {
+            let result = match CounterNo::new(counter.get_untracked()) {
+                Ok(c) => app.call_next(c).await,
+                Err(_) => Err(ActionError::SaveFailed),
+            };
+            calling.set(false);
+            match result {
+                Ok(ticket) => {
+                    message.set(None);
+                    serving.set(Some(ticket));
+                }
+                Err(e) => message.set(Some(action_error(t(), e))),
+            }
+        });
+    };
 
     let waiting = move || {
         let day = app.today();
@@ -149,9 +163,9 @@ pub fn CounterPage() -> impl IntoView {
                     <button
                         id="issue-ticket"
                         class="button primary big"
-                        disabled=move || issue.pending().get()
+                        disabled=move || issuing.get()
                         on:click=move |_| {
-                            issue.dispatch(());
+                            issue();
                         }
                     >
                         {move || t().issue_button}
@@ -189,9 +203,9 @@ pub fn CounterPage() -> impl IntoView {
                         <button
                             id="call-next"
                             class="button primary big"
-                            disabled=move || waiting().is_empty() || call.pending().get()
+                            disabled=move || waiting().is_empty() || calling.get()
                             on:click=move |_| {
-                                call.dispatch(());
+                                call();
                             }
                         >
                             {move || t().call_next}

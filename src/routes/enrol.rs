@@ -5,6 +5,7 @@ use crate::app_state::{EnrolError, use_app};
 use crate::i18n::use_lang;
 use crate::nav::{Route, use_nav};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use loket_core::enrol::EnrolRequest;
 
 /// The enrolment form.
@@ -17,12 +18,12 @@ pub fn EnrolPage() -> impl IntoView {
     let name = RwSignal::new(String::new());
     let error = RwSignal::new(None::<&'static str>);
     let nav = use_nav();
-    let submit = Action::new_local(move |(code, name): &(String, String)| {
-        let (code, name) = (code.clone(), name.clone());
-        async move { app.enrol(code, name).await }
-    });
-    Effect::new(move |_| {
-        if let Some(result) = submit.value().get() {
+    let busy = RwSignal::new(false);
+    let submit = move |code: String, name: String| {
+        busy.set(true);
+        spawn_local(async move {
+            let result = app.enrol(code, name).await;
+            busy.set(false);
             match result {
                 Ok(()) => nav.go(Route::Counter),
                 Err(e) => error.set(Some(match e {
@@ -36,8 +37,8 @@ pub fn EnrolPage() -> impl IntoView {
                     EnrolError::NotSaved => t().enrol_saved_failed,
                 })),
             }
-        }
-    });
+        });
+    };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let request = EnrolRequest {
@@ -49,7 +50,7 @@ pub fn EnrolPage() -> impl IntoView {
             return;
         };
         error.set(None);
-        submit.dispatch((request.code, clean));
+        submit(request.code, clean);
     };
     view! {
         <main class="page enrol">
@@ -85,9 +86,9 @@ pub fn EnrolPage() -> impl IntoView {
                         id="enrol-submit"
                         type="submit"
                         class="button primary big"
-                        disabled=move || submit.pending().get()
+                        disabled=move || busy.get()
                     >
-                        {move || if submit.pending().get() { t().enrol_busy } else { t().enrol_submit }}
+                        {move || if busy.get() { t().enrol_busy } else { t().enrol_submit }}
                     </button>
                 </form>
             </section>
