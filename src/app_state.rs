@@ -11,7 +11,7 @@ use loket_core::catalogue::CaseCode;
 use loket_core::enrol::Enrolment;
 use loket_core::sync::Replica;
 use loket_core::{
-    CallTicket, CounterNo, IssueTicket, OfficeState, Op, OpBody, OpId, Ticket, TicketNo,
+    CallTicket, Clock, CounterNo, IssueTicket, OfficeState, Op, OpBody, OpId, Ticket, TicketNo,
 };
 use std::cell::Cell;
 use std::rc::Rc;
@@ -49,6 +49,8 @@ pub enum ActionError {
     SerialsExhausted,
     /// Nobody is waiting.
     QueueEmpty,
+    /// The device's clock is so wrong that the server would refuse the op.
+    ClockWrong,
     /// The device is not enrolled yet.
     NotEnrolled,
 }
@@ -91,6 +93,8 @@ pub struct AppState {
     pub storage_failed: RwSignal<bool>,
     /// Another tab on this device runs Loket; this one stands aside.
     pub elsewhere: RwSignal<bool>,
+    /// The server's clock minus this device's, as last seen (ms).
+    pub clock_skew: RwSignal<Option<i64>>,
 }
 
 /// Sync loop bookkeeping, outside the reactive graph.
@@ -150,6 +154,7 @@ impl AppState {
             ready: RwSignal::new(false),
             storage_failed: RwSignal::new(false),
             elsewhere: RwSignal::new(false),
+            clock_skew: RwSignal::new(None),
         }
     }
 
@@ -206,6 +211,11 @@ impl AppState {
         Ok(())
     }
 
+    /// How this device's clock compares with the server's (tracked).
+    pub fn clock(self) -> Clock {
+        Clock::judge(self.now.get(), self.clock_skew.get())
+    }
+
     /// The office's service day now (tracked: it turns at midnight).
     pub fn today(self) -> Option<chrono::NaiveDate> {
         let now = self.now.get();
@@ -224,6 +234,9 @@ impl AppState {
             .enrolment
             .get_untracked()
             .ok_or(ActionError::NotEnrolled)?;
+        if Clock::judge(Utc::now(), self.clock_skew.get_untracked()) == Clock::Wrong {
+            return Err(ActionError::ClockWrong);
+        }
         let lock = self.record_lock.get_value();
         let _one_at_a_time = lock.enter().await;
         let body = self.replica.with_value(|r| make(r, &enrolment))?;
@@ -406,6 +419,10 @@ impl AppState {
                     });
                 }
             };
+            if response.server_ms > 0 {
+                let skew = response.server_ms - Utc::now().timestamp_millis();
+                self.clock_skew.set(Some(skew));
+            }
             let more = response.more;
             let received = self
                 .replica

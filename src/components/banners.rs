@@ -11,7 +11,18 @@ pub fn DeviceBanners() -> impl IntoView {
     let t = move || lang.get().t();
     let pwa = expect_context::<PwaStatus>();
     let insecure = !window().is_secure_context();
+    let app = crate::app_state::use_app();
+    let clock = move || match app.clock() {
+        loket_core::Clock::Fine => None,
+        loket_core::Clock::Drifting(minutes) => {
+            Some(format!("{} {}", minutes.abs(), t().clock_drift))
+        }
+        loket_core::Clock::Wrong => Some(t().clock_wrong.to_string()),
+    };
     view! {
+        <p class="banner error" data-testid="clock" role="alert" hidden=move || clock().is_none()>
+            {clock}
+        </p>
         <p class="banner error" data-testid="insecure" role="alert" hidden=!insecure>
             {move || t().insecure}
         </p>

@@ -25,7 +25,7 @@ pub mod wire;
 
 pub use ids::{CounterNo, DeviceId, DeviceLetter, IdError, OfficeCode, OpId, StaffId};
 pub use office::Office;
-pub use op::{CallTicket, IssueTicket, Op, OpBody, OpError};
+pub use op::{CallTicket, Clock, IssueTicket, Op, OpBody, OpError};
 pub use state::{ConflictReason, OfficeState, Outcome};
 pub use ticket::{CheckCode, Ticket, TicketNo, TicketStatus};
 

@@ -62,6 +62,39 @@ pub struct CallTicket {
     pub counter: CounterNo,
 }
 
+/// How far a device's clock may drift from the server's before staff are warned.
+pub const CLOCK_DRIFT_WARN_MS: i64 = 10 * 60 * 1000;
+
+/// What a device's clock looks like, by its own reading and the skew last seen against
+/// the server (`server - device`, in ms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    /// Close enough.
+    Fine,
+    /// Off by this many minutes: staff should set it, but ops are still accepted.
+    Drifting(i64),
+    /// So far off that the server would refuse the ops (a tablet whose clock reset after
+    /// its battery ran flat): make none until it is set.
+    Wrong,
+}
+
+impl Clock {
+    /// Judges the device clock reading `device_now` with the last `skew_ms` seen.
+    pub fn judge(device_now: DateTime<Utc>, skew_ms: Option<i64>) -> Clock {
+        let earliest = DateTime::from_timestamp(1_735_689_600, 0); // 2025-01-01, as `check_time`
+        if earliest.is_some_and(|e| device_now < e) {
+            return Clock::Wrong;
+        }
+        match skew_ms {
+            Some(skew) if skew.unsigned_abs() >= 24 * 60 * 60 * 1000 => Clock::Wrong,
+            Some(skew) if skew.unsigned_abs() >= CLOCK_DRIFT_WARN_MS as u64 => {
+                Clock::Drifting(skew / 60_000)
+            }
+            _ => Clock::Fine,
+        }
+    }
+}
+
 /// Why an op is malformed before it is ever applied: the server answers this with a 4xx.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum OpError {
@@ -269,6 +302,23 @@ mod tests {
         assert!(matches!(op.check_time(now), Err(OpError::BadTime { .. })));
         op.at = DateTime::<Utc>::MAX_UTC;
         assert!(matches!(op.check_time(now), Err(OpError::BadTime { .. })));
+    }
+
+    #[test]
+    fn a_device_clock_is_judged_against_the_servers() {
+        let now = DateTime::parse_from_rfc3339("2026-11-24T08:00:00Z")
+            .unwrap()
+            .to_utc();
+        let minute = 60_000;
+        assert_eq!(Clock::judge(now, None), Clock::Fine);
+        assert_eq!(Clock::judge(now, Some(9 * minute)), Clock::Fine);
+        assert_eq!(Clock::judge(now, Some(-25 * minute)), Clock::Drifting(-25));
+        assert_eq!(Clock::judge(now, Some(25 * 60 * minute)), Clock::Wrong);
+        // A tablet whose clock went back to 2000 is wrong even before it ever synced.
+        let reset = DateTime::parse_from_rfc3339("2000-01-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(Clock::judge(reset, None), Clock::Wrong);
     }
 
     #[test]

@@ -58,6 +58,10 @@ pub struct SyncResponse {
     pub cursor: u64,
     /// More ops wait after `cursor`: sync again.
     pub more: bool,
+    /// The server's clock (Unix milliseconds), so a device can tell its own clock is off;
+    /// 0 when unknown (the in-memory [`Ledger`] has no clock).
+    #[serde(default)]
+    pub server_ms: i64,
 }
 
 /// The fate of one pushed op.
@@ -169,6 +173,7 @@ impl Ledger {
             ops,
             cursor,
             more: end < self.log.len(),
+            server_ms: 0,
         })
     }
 
@@ -517,6 +522,7 @@ mod tests {
             ops: server.log()[0..1].to_vec(),
             cursor: 1,
             more: false,
+            server_ms: 0,
         };
         assert!(matches!(
             tablet.receive(out_of_order),

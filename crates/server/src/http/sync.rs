@@ -77,5 +77,6 @@ async fn sync(
         ops,
         cursor,
         more,
+        server_ms: chrono::Utc::now().timestamp_millis(),
     }))
 }
