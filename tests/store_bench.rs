@@ -42,6 +42,23 @@ fn issue(letter: &str, serial: u16) -> Op {
     }
 }
 
+/// `n` tickets under `letter`, pushed through a server: its state and the ops as confirmed.
+fn confirmed(letter: &str, n: u16) -> (Ledger, Vec<ServerOp>) {
+    let mut server = Ledger::default();
+    let ops = (1..=n)
+        .map(|i| {
+            let op = issue(letter, i);
+            let p = server.push(op.clone());
+            ServerOp {
+                seq: p.seq,
+                op,
+                outcome: p.outcome,
+            }
+        })
+        .collect();
+    (server, ops)
+}
+
 #[wasm_bindgen_test]
 async fn indexeddb_figures() {
     const N: u16 = 1000;
@@ -59,18 +76,7 @@ async fn indexeddb_figures() {
         f64::from(N) / single * 1000.0
     );
 
-    let mut server = Ledger::default();
-    let batch: Vec<ServerOp> = (1..=N)
-        .map(|i| {
-            let op = issue("B", i);
-            let p = server.push(op.clone());
-            ServerOp {
-                seq: p.seq,
-                op,
-                outcome: p.outcome,
-            }
-        })
-        .collect();
+    let (server, batch) = confirmed("B", N);
     let start = now_ms();
     db.commit_confirmed(&batch, server.state(), u64::from(N))
         .await
@@ -86,18 +92,7 @@ async fn indexeddb_figures() {
     const M: u16 = 10_000;
     Db::delete("loket-bench-cold").await.unwrap();
     let db = Db::open("loket-bench-cold").await.unwrap();
-    let mut server = Ledger::default();
-    let all: Vec<ServerOp> = (1..=M)
-        .map(|i| {
-            let op = issue("C", i);
-            let p = server.push(op.clone());
-            ServerOp {
-                seq: p.seq,
-                op,
-                outcome: p.outcome,
-            }
-        })
-        .collect();
+    let (server, all) = confirmed("C", M);
     for chunk in all.chunks(2000) {
         let last = chunk.last().map(|o| o.seq).unwrap_or_default();
         db.commit_confirmed(chunk, server.state(), last)
