@@ -118,6 +118,7 @@ pub struct Texts {
     pub insecure: &'static str,
     pub elsewhere: &'static str,
     pub clock_wrong: &'static str,
+    pub clock_refused: &'static str,
     pub clock_drift: &'static str,
 }
 
@@ -181,6 +182,7 @@ pub static ID: Texts = Texts {
     enrol_saved_failed: "Perangkat terdaftar di server, tetapi tidak dapat disimpan di browser ini. Periksa ruang penyimpanan, lalu daftarkan lagi.",
     sync_failed_diverged: "Server tidak mengenali riwayat perangkat ini (database server diganti atau dipulihkan). Data tetap aman di perangkat; hubungi admin.",
     clock_wrong: "Tanggal atau jam perangkat ini salah. Atur dulu tanggal dan jam di pengaturan perangkat; nomor antrean tidak dapat diambil sampai jamnya benar.",
+    clock_refused: "Nomor belum diambil: atur dulu tanggal dan jam perangkat (lihat pesan di atas).",
     clock_drift: "menit selisih jam perangkat dengan server. Atur tanggal dan jam perangkat agar urutan antrean dan waktu layanan tepat.",
     elsewhere: "Loket sudah terbuka di tab atau jendela lain di perangkat ini. Tutup tab ini dan lanjutkan di sana, agar nomor antrean tidak ganda.",
     insecure: "Halaman ini dibuka tanpa HTTPS, jadi mode offline dan penyimpanan permanen tidak aktif. Buka Loket lewat alamat https:// kantor.",
@@ -246,6 +248,7 @@ pub static EN: Texts = Texts {
     enrol_saved_failed: "The server enrolled this device, but this browser could not save it. Check its storage space, then enrol again.",
     sync_failed_diverged: "The server does not know this device's history (its database was replaced or restored). Data is safe on this device; call the admin.",
     clock_wrong: "This device's date or time is wrong. Set them in the device's settings first; no queue number can be issued until the clock is right.",
+    clock_refused: "No number issued: set the device's date and time first (see the message above).",
     clock_drift: "minutes between this device's clock and the server's. Set the device's date and time so the queue order and service times are right.",
     elsewhere: "Loket is already open in another tab or window on this device. Close this tab and carry on there, so queue numbers are never doubled.",
     insecure: "This page was opened without HTTPS, so offline mode and persistent storage are off. Open Loket at the office's https:// address.",

@@ -26,7 +26,7 @@ fn action_error(t: &'static Texts, e: ActionError) -> &'static str {
         ActionError::SerialsExhausted => t.serials_exhausted,
         ActionError::QueueEmpty => t.queue_empty,
         ActionError::NotEnrolled => t.not_enrolled,
-        ActionError::ClockWrong => t.clock_wrong,
+        ActionError::ClockWrong => t.clock_refused,
     }
 }
 
