@@ -27,7 +27,7 @@ pub use ids::{CounterNo, DeviceId, DeviceLetter, IdError, OfficeCode, OpId, Staf
 pub use office::Office;
 pub use op::{CallTicket, Clock, IssueTicket, Op, OpBody, OpError};
 pub use state::{ConflictReason, OfficeState, Outcome};
-pub use ticket::{CheckCode, Ticket, TicketNo, TicketStatus};
+pub use ticket::{CheckCode, PublicStage, PublicStatus, Ticket, TicketNo, TicketStatus};
 
 #[cfg(test)]
 pub(crate) mod test_support;

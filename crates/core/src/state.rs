@@ -3,7 +3,7 @@
 
 use crate::ids::{CounterNo, DeviceId, DeviceLetter, OpId, StaffId};
 use crate::op::{CallTicket, IssueTicket, Op, OpBody};
-use crate::ticket::{CheckCode, Ticket, TicketNo, TicketStatus};
+use crate::ticket::{CheckCode, PublicStage, PublicStatus, Ticket, TicketNo, TicketStatus};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -176,6 +176,35 @@ impl OfficeState {
             .min_by(|a, b| a.queue_key().cmp(&b.queue_key()))
     }
 
+    /// What the public may know of a ticket, if `check` is its check code. A wrong code
+    /// and an unknown number both give `None`, so a lookup reveals nothing to a guesser.
+    pub fn public_status(
+        &self,
+        day: NaiveDate,
+        number: &TicketNo,
+        check: &str,
+    ) -> Option<PublicStatus> {
+        let ticket = self
+            .ticket(day, number)
+            .filter(|t| t.check.matches(check))?;
+        let stage = match &ticket.status {
+            TicketStatus::Waiting => {
+                let key = ticket.queue_key();
+                let ahead = self
+                    .tickets_on(day)
+                    .filter(|t| t.status == TicketStatus::Waiting && t.queue_key() < key)
+                    .count();
+                PublicStage::Waiting { ahead }
+            }
+            TicketStatus::Called { counter, .. } => PublicStage::Called { counter: *counter },
+        };
+        Some(PublicStatus {
+            number: number.to_string(),
+            day,
+            stage,
+        })
+    }
+
     /// The serial a device issues next on a day, or `None` when its serials are used up.
     pub fn next_serial(&self, day: NaiveDate, letter: &DeviceLetter) -> Option<u16> {
         let last = self
@@ -301,6 +330,32 @@ mod tests {
         assert_eq!(s.next_serial(day(), &a), Some(2));
         let tomorrow = day().succ_opt().unwrap();
         assert_eq!(s.next_serial(tomorrow, &a), Some(1));
+    }
+
+    #[test]
+    fn the_public_sees_only_where_a_ticket_stands() {
+        let mut s = OfficeState::default();
+        s.apply(&issue(1, "dev-a", "A", 1, false, 0));
+        s.apply(&issue(2, "dev-a", "A", 2, false, 10));
+        s.apply(&issue(3, "dev-b", "B", 1, true, 20));
+        let code = |s: &OfficeState, n: &TicketNo| s.ticket(day(), n).unwrap().check.to_string();
+        let (a2, b1) = (no("A", 2), no("B", 1));
+        let (a2_code, b1_code) = (code(&s, &a2), code(&s, &b1));
+        let status = s
+            .public_status(day(), &a2, &a2_code.to_lowercase())
+            .unwrap();
+        // B-001 is in the priority lane and A-001 is older: two ahead.
+        assert_eq!(status.stage, PublicStage::Waiting { ahead: 2 });
+        assert_eq!(status.number, "A-002");
+        assert_eq!(s.public_status(day(), &a2, "ZZZZ"), None);
+        assert_eq!(s.public_status(day(), &no("A", 9), &a2_code), None);
+        s.apply(&call(4, "dev-a", "B", 1, 3));
+        let called = s.public_status(day(), &b1, &b1_code).unwrap();
+        assert!(matches!(called.stage, PublicStage::Called { counter } if counter.get() == 3));
+        assert_eq!(
+            s.public_status(day(), &a2, &a2_code).unwrap().stage,
+            PublicStage::Waiting { ahead: 1 }
+        );
     }
 
     #[test]

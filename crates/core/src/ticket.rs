@@ -172,3 +172,49 @@ mod tests {
         assert_ne!(code, CheckCode::from_op(other));
     }
 }
+
+/// What anyone holding the paper ticket may learn: where it stands and how many are before
+/// it. Never a name or a NIK (the fold holds none of them for a ticket anyway).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicStatus {
+    /// The number as printed.
+    pub number: String,
+    /// Its service day.
+    #[serde(with = "crate::wire::day")]
+    pub day: NaiveDate,
+    /// Where it stands.
+    pub stage: PublicStage,
+}
+
+/// A ticket's stage as the public sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PublicStage {
+    /// Waiting, with this many called before it.
+    Waiting {
+        /// How many waiting tickets will be called first.
+        ahead: usize,
+    },
+    /// Called to this counter.
+    Called {
+        /// The counter.
+        counter: CounterNo,
+    },
+}
+
+impl CheckCode {
+    /// Whether `typed` is this code, read as people type it: any case, and the letters
+    /// Crockford's alphabet leaves out read as the digits they look like (O → 0, I/L → 1).
+    pub fn matches(&self, typed: &str) -> bool {
+        let normal: String = typed
+            .trim()
+            .chars()
+            .map(|c| match c.to_ascii_uppercase() {
+                'O' => '0',
+                'I' | 'L' => '1',
+                c => c,
+            })
+            .collect();
+        normal == self.0
+    }
+}

@@ -5,6 +5,7 @@
 
 pub mod devices;
 pub mod health;
+pub mod status;
 pub mod sync;
 
 use crate::AppState;
@@ -19,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .merge(health::router())
         .merge(devices::router())
         .merge(sync::router())
+        .merge(status::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
