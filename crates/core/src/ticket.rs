@@ -154,6 +154,17 @@ mod tests {
     }
 
     #[test]
+    fn check_codes_match_as_people_type_them() {
+        let code = CheckCode("1V0S".into());
+        for typed in ["1V0S", "1v0s", " 1v0s ", "lVOS", "IVoS"] {
+            assert!(code.matches(typed), "{typed}");
+        }
+        for typed in ["1V0", "1V0SS", "2V0S", ""] {
+            assert!(!code.matches(typed), "{typed}");
+        }
+    }
+
+    #[test]
     fn check_codes_are_four_unambiguous_characters() {
         let id = OpId(uuid::Uuid::from_u128(
             0x0123_4567_89ab_cdef_0123_4567_89ab_cdef,
