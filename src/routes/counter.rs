@@ -91,12 +91,9 @@ pub fn CounterPage() -> impl IntoView {
     };
     let my_conflicts = move || {
         let device = app.enrolment.with(|e| e.as_ref().map(|e| e.device.clone()));
-        app.view.with(|v| {
-            v.conflicts()
-                .iter()
-                .filter(|c| Some(&c.device) == device.as_ref())
-                .map(|c| c.reason.clone())
-                .collect::<Vec<_>>()
+        device.map_or_else(Vec::new, |device| {
+            app.view
+                .with(|v| v.conflicts_of(&device).map(|c| c.reason.clone()).collect())
         })
     };
     let conflict_text = move |reason: &ConflictReason| match reason {

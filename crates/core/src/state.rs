@@ -221,6 +221,11 @@ impl OfficeState {
         &self.conflicts
     }
 
+    /// The conflicts of ops made on `device`: what its staff must be shown.
+    pub fn conflicts_of<'a>(&'a self, device: &'a DeviceId) -> impl Iterator<Item = &'a Conflict> {
+        self.conflicts.iter().filter(move |c| &c.device == device)
+    }
+
     /// How many ops were applied (including conflicts).
     pub fn applied(&self) -> u64 {
         self.applied
@@ -281,6 +286,12 @@ mod tests {
         ));
         assert_eq!(s.conflicts().len(), 1);
         assert_eq!(s.conflicts()[0].device.as_str(), "dev-b");
+        let (a, b) = (
+            DeviceId::new("dev-a").unwrap(),
+            DeviceId::new("dev-b").unwrap(),
+        );
+        assert_eq!(s.conflicts_of(&a).count(), 0);
+        assert_eq!(s.conflicts_of(&b).count(), 1);
         let t = s.ticket(day(), &no("A", 1)).unwrap();
         assert!(matches!(t.status, TicketStatus::Called { counter, .. } if counter.get() == 1));
     }
