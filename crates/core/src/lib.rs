@@ -10,27 +10,35 @@
 
 pub mod catalogue;
 pub mod enrol;
+pub mod handover;
 pub mod ids;
 pub mod nik;
 pub mod office;
 pub mod op;
 pub mod roles;
+pub mod staff;
 pub mod standards;
 pub mod state;
 pub mod stock;
 pub mod sync;
 pub mod ticket;
+pub mod verification;
 pub mod visit;
 pub mod wire;
 
 pub use ids::{CounterNo, DeviceId, DeviceLetter, IdError, OfficeCode, OpId, StaffId};
 pub use office::Office;
-pub use op::{CallTicket, Clock, IssueTicket, Op, OpBody, OpError};
-pub use state::{ConflictReason, OfficeState, Outcome};
-pub use ticket::{CheckCode, PublicStage, PublicStatus, Ticket, TicketNo, TicketStatus};
+pub use op::{CallTicket, Clock, IssueTicket, Op, OpBody, OpError, TicketRef};
+pub use roles::{Action, Role};
+pub use state::{Conflict, ConflictReason, OfficeState, Outcome};
+pub use ticket::{CheckCode, PublicStage, PublicStatus, Ticket, TicketNo};
+pub use visit::Stage;
 
 #[cfg(test)]
 pub(crate) mod test_support;
 
 #[cfg(test)]
 mod sync_props;
+
+#[cfg(test)]
+mod flow_tests;

@@ -1,8 +1,15 @@
 //! Operations: every user action, as data. State is never written directly, only folded.
 
-use crate::catalogue::CaseCode;
+use crate::catalogue::{CaseCode, Catalogue};
+use crate::handover::{Signature, SignatureError};
 use crate::ids::{CounterNo, DeviceId, DeviceLetter, IdError, OfficeCode, OpId, StaffId};
+use crate::roles::Action;
+use crate::staff::{Staff, StaffError};
+use crate::standards::{MAX_MINUTES, StandardTimes};
+use crate::stock::MAX_DELIVERY;
 use crate::ticket::TicketNo;
+use crate::verification::{ReturnReason, SpoilReason, Verification, VerificationError, check_note};
+use crate::visit::Event;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -32,8 +39,44 @@ pub struct Op {
 pub enum OpBody {
     /// A1: a walk-in applicant takes a queue number.
     IssueTicket(IssueTicket),
-    /// A2: the operator calls a ticket to a counter.
+    /// A2: the operator calls a ticket to a counter (the next, or a given number).
     CallTicket(CallTicket),
+    /// A2: the same ticket called again.
+    Recall(TicketRef),
+    /// A2: nobody came; the ticket waits again, or leaves after repeated misses.
+    NoShow(TicketRef),
+    /// A2: a called ticket put back in the queue, no miss counted.
+    Requeue(TicketRef),
+    /// A3: the applicant is at the counter.
+    Arrive(TicketRef),
+    /// A3 done: the operator has the documents; A4 starts.
+    ReceiveDocuments(TicketRef),
+    /// A4: everything conforms; the file goes to printing.
+    VerifyDocuments(Verify),
+    /// A4: it does not conform, or SIAK is not verified; the file goes to the Kasi.
+    Escalate(Escalate),
+    /// A5: the Kasi approves an escalated file for printing.
+    KasiApprove(KasiApprove),
+    /// A5: the Kasi returns the file to the applicant with an explanation.
+    KasiReturn(KasiReturn),
+    /// The card is printed: one blank card used.
+    PrintCard(TicketRef),
+    /// A blank card was spoiled printing this ticket's card: one more used.
+    SpoilCard(SpoilCard),
+    /// No blank card left: a temporary certificate (Suket) is given instead.
+    IssueSuket(TicketRef),
+    /// A6: the card handed over against the applicant's signature.
+    HandOver(HandOver),
+    /// Blank cards received against a delivery note.
+    ReceiveStock(ReceiveStock),
+    /// A staff account created or changed by the admin (or the first admin, by themselves).
+    SaveStaff(Staff),
+    /// How many counters the office has.
+    SetCounters(SetCounters),
+    /// A new version of the cases and their documents.
+    SetCatalogue(Catalogue),
+    /// New standard times.
+    SetStandards(StandardTimes),
 }
 
 /// A1: a ticket is issued to a walk-in applicant.
@@ -60,6 +103,171 @@ pub struct CallTicket {
     pub day: NaiveDate,
     /// The counter it is called to.
     pub counter: CounterNo,
+}
+
+/// Which ticket a step is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketRef {
+    /// The ticket's number.
+    pub number: TicketNo,
+    /// Its service day.
+    #[serde(with = "crate::wire::day")]
+    pub day: NaiveDate,
+}
+
+/// A4: the checklist, and the file conforms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verify {
+    /// The ticket.
+    pub ticket: TicketRef,
+    /// What was checked.
+    pub verification: Verification,
+}
+
+/// A4: the checklist, and why the Kasi must decide.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Escalate {
+    /// The ticket.
+    pub ticket: TicketRef,
+    /// What was checked.
+    pub verification: Verification,
+    /// Why it goes to the Kasi.
+    pub reason: String,
+}
+
+/// A5: approved for printing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KasiApprove {
+    /// The ticket.
+    pub ticket: TicketRef,
+    /// What the Kasi checked again.
+    pub note: String,
+}
+
+/// A5: returned to the applicant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KasiReturn {
+    /// The ticket.
+    pub ticket: TicketRef,
+    /// The standard reason.
+    pub reason: ReturnReason,
+    /// The explanation the applicant is given (on paper and in the status lookup).
+    pub explanation: String,
+}
+
+/// A blank card spoiled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpoilCard {
+    /// The ticket whose card was being printed.
+    pub ticket: TicketRef,
+    /// Why.
+    pub reason: SpoilReason,
+    /// Details.
+    pub note: String,
+}
+
+/// A6: handed over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandOver {
+    /// The ticket.
+    pub ticket: TicketRef,
+    /// The applicant's signature.
+    pub signature: Signature,
+    /// The damaged or old card was handed back (noted on the receipt).
+    pub old_card_returned: bool,
+}
+
+/// Blank cards received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiveStock {
+    /// How many.
+    pub count: u32,
+    /// The delivery note's number.
+    pub delivery_note: String,
+}
+
+/// The office's counters, numbered 1 to `count`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetCounters {
+    /// How many.
+    pub count: u8,
+}
+
+/// The most counters an office may configure.
+pub const MAX_COUNTERS: u8 = 20;
+
+impl OpBody {
+    /// The ticket the op is about, if any.
+    pub fn ticket(&self) -> Option<(&TicketNo, NaiveDate)> {
+        use OpBody as B;
+        let r = match self {
+            B::IssueTicket(b) => return Some((&b.number, b.day)),
+            B::CallTicket(b) => return Some((&b.number, b.day)),
+            B::Recall(r)
+            | B::NoShow(r)
+            | B::Requeue(r)
+            | B::Arrive(r)
+            | B::ReceiveDocuments(r)
+            | B::PrintCard(r)
+            | B::IssueSuket(r) => r,
+            B::VerifyDocuments(b) => &b.ticket,
+            B::Escalate(b) => &b.ticket,
+            B::KasiApprove(b) => &b.ticket,
+            B::KasiReturn(b) => &b.ticket,
+            B::SpoilCard(b) => &b.ticket,
+            B::HandOver(b) => &b.ticket,
+            B::ReceiveStock(_)
+            | B::SaveStaff(_)
+            | B::SetCounters(_)
+            | B::SetCatalogue(_)
+            | B::SetStandards(_) => return None,
+        };
+        Some((&r.number, r.day))
+    }
+
+    /// What the actor must be allowed to do ([`Role::may`](crate::roles::Role::may)).
+    pub fn action(&self) -> Action {
+        use OpBody as B;
+        match self {
+            B::IssueTicket(_) => Action::IssueTicket,
+            B::CallTicket(_) | B::Recall(_) | B::NoShow(_) | B::Requeue(_) => Action::CallTicket,
+            B::Arrive(_) | B::ReceiveDocuments(_) | B::VerifyDocuments(_) => Action::Verify,
+            B::Escalate(_) => Action::Escalate,
+            B::KasiApprove(_) | B::KasiReturn(_) => Action::Decide,
+            B::PrintCard(_) | B::SpoilCard(_) | B::IssueSuket(_) => Action::Print,
+            B::HandOver(_) => Action::HandOver,
+            B::ReceiveStock(_) => Action::ReceiveStock,
+            B::SaveStaff(_) | B::SetCounters(_) | B::SetCatalogue(_) | B::SetStandards(_) => {
+                Action::Administer
+            }
+        }
+    }
+
+    /// The visit event a ticket op is, for [`crate::visit::Stage::apply`]; `None` for ops
+    /// that are not a step of a visit (a spoiled card leaves the visit where it is).
+    pub fn event(&self) -> Option<Event> {
+        use OpBody as B;
+        Some(match self {
+            B::CallTicket(b) => Event::Call { counter: b.counter },
+            B::Recall(_) => Event::Recall,
+            B::NoShow(_) => Event::NoShow,
+            B::Requeue(_) => Event::Requeue,
+            B::Arrive(_) => Event::Arrive,
+            B::ReceiveDocuments(_) => Event::ReceiveDocuments,
+            B::VerifyDocuments(_) => Event::Verified,
+            B::Escalate(b) => Event::Escalate {
+                reason: b.reason.clone(),
+            },
+            B::KasiApprove(_) => Event::Approve,
+            B::KasiReturn(b) => Event::Return {
+                reason: b.explanation.clone(),
+            },
+            B::PrintCard(_) => Event::Print { suket: false },
+            B::IssueSuket(_) => Event::Print { suket: true },
+            B::HandOver(_) => Event::HandOver,
+            _ => return None,
+        })
+    }
 }
 
 /// How far a device's clock may drift from the server's before staff are warned.
@@ -133,19 +341,52 @@ pub enum OpError {
         #[source]
         source: IdError,
     },
+    /// The op's content is malformed.
+    #[error("op {id}: {source}")]
+    Body {
+        id: OpId,
+        #[source]
+        source: BodyError,
+    },
+}
+
+/// What is wrong with an op's content.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum BodyError {
+    /// A staff account.
+    #[error(transparent)]
+    Staff(#[from] StaffError),
+    /// A verification record or a note.
+    #[error(transparent)]
+    Verification(#[from] VerificationError),
+    /// A signature.
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
+    /// An edited catalogue.
+    #[error(transparent)]
+    Catalogue(#[from] crate::catalogue::CatalogueError),
+    /// A number out of its range (cards, counters, minutes).
+    #[error("{field} must be between {min} and {max}")]
+    Range {
+        field: &'static str,
+        min: u32,
+        max: u32,
+    },
+    /// A delivery note number that is empty, too long or not printable.
+    #[error("a delivery note number has 1 to 64 printable characters")]
+    DeliveryNote,
 }
 
 impl Op {
-    /// Checks what can be checked without the state: the id's version and the serials.
+    /// Checks what can be checked without the state: the id's version, the serials, and
+    /// every field's shape and size.
     pub fn validate(&self) -> Result<(), OpError> {
         if self.id.0.get_version_num() != 7 {
             return Err(OpError::NotV7(self.id));
         }
-        let number = match &self.body {
-            OpBody::IssueTicket(b) => &b.number,
-            OpBody::CallTicket(b) => &b.number,
-        };
-        if number.serial == 0 {
+        if let Some((number, _)) = self.body.ticket()
+            && number.serial == 0
+        {
             return Err(OpError::Field {
                 id: self.id,
                 source: IdError::Range {
@@ -155,7 +396,10 @@ impl Op {
                 },
             });
         }
-        Ok(())
+        self.body.check().map_err(|source| OpError::Body {
+            id: self.id,
+            source,
+        })
     }
 
     /// Checks that the op comes from where it says: the sending device's office, the device
@@ -208,10 +452,81 @@ impl Op {
 
     /// The op's kind as stored and logged (never its content, which may be personal).
     pub fn kind(&self) -> &'static str {
+        use OpBody as B;
         match &self.body {
-            OpBody::IssueTicket(_) => "issue_ticket",
-            OpBody::CallTicket(_) => "call_ticket",
+            B::IssueTicket(_) => "issue_ticket",
+            B::CallTicket(_) => "call_ticket",
+            B::Recall(_) => "recall",
+            B::NoShow(_) => "no_show",
+            B::Requeue(_) => "requeue",
+            B::Arrive(_) => "arrive",
+            B::ReceiveDocuments(_) => "receive_documents",
+            B::VerifyDocuments(_) => "verify_documents",
+            B::Escalate(_) => "escalate",
+            B::KasiApprove(_) => "kasi_approve",
+            B::KasiReturn(_) => "kasi_return",
+            B::PrintCard(_) => "print_card",
+            B::SpoilCard(_) => "spoil_card",
+            B::IssueSuket(_) => "issue_suket",
+            B::HandOver(_) => "hand_over",
+            B::ReceiveStock(_) => "receive_stock",
+            B::SaveStaff(_) => "save_staff",
+            B::SetCounters(_) => "set_counters",
+            B::SetCatalogue(_) => "set_catalogue",
+            B::SetStandards(_) => "set_standards",
         }
+    }
+}
+
+impl OpBody {
+    /// Checks the content's shape and size (not whether it may happen now: that is the fold's).
+    pub fn check(&self) -> Result<(), BodyError> {
+        use OpBody as B;
+        match self {
+            B::VerifyDocuments(b) => b.verification.check()?,
+            B::Escalate(b) => {
+                b.verification.check()?;
+                check_note(&b.reason)?;
+            }
+            B::KasiApprove(b) => check_note(&b.note)?,
+            B::KasiReturn(b) => check_note(&b.explanation)?,
+            B::SpoilCard(b) => check_note(&b.note)?,
+            B::HandOver(b) => b.signature.check()?,
+            B::ReceiveStock(b) => {
+                if !(1..=MAX_DELIVERY).contains(&b.count) {
+                    return Err(BodyError::Range {
+                        field: "count",
+                        min: 1,
+                        max: MAX_DELIVERY,
+                    });
+                }
+                let note = b.delivery_note.trim();
+                if note.is_empty()
+                    || note.chars().count() > 64
+                    || note.chars().any(char::is_control)
+                {
+                    return Err(BodyError::DeliveryNote);
+                }
+            }
+            B::SaveStaff(staff) => staff.check()?,
+            B::SetCounters(b) if !(1..=MAX_COUNTERS).contains(&b.count) => {
+                return Err(BodyError::Range {
+                    field: "counters",
+                    min: 1,
+                    max: u32::from(MAX_COUNTERS),
+                });
+            }
+            B::SetCatalogue(c) => c.validate()?,
+            B::SetStandards(t) if !t.is_valid() => {
+                return Err(BodyError::Range {
+                    field: "minutes",
+                    min: 1,
+                    max: u32::from(MAX_MINUTES),
+                });
+            }
+            _ => {}
+        }
+        Ok(())
     }
 }
 

@@ -1,6 +1,6 @@
 //! Who may do what (SOP.md, Roles). The walk-in flow will refuse an op whose actor's role
-//! may not make it, as a conflict, and show each role only what it may do, from this one
-//! table; it is not wired into the fold yet.
+//! may not make it, as a conflict, and the app shows each role only what it may do, from
+//! this one table.
 
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +19,8 @@ pub enum Role {
 }
 
 /// What someone does, as the permission table knows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Action {
     /// A1: issue a queue number.
     IssueTicket,

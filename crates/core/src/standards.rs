@@ -75,6 +75,12 @@ impl StandardTimes {
         Ok(())
     }
 
+    /// Whether every standard is within 1 to [`MAX_MINUTES`] (a synced value is checked
+    /// before it is applied).
+    pub fn is_valid(&self) -> bool {
+        self.minutes.iter().all(|m| (1..=MAX_MINUTES).contains(m))
+    }
+
     /// The standard for a whole flow.
     pub fn total(&self, steps: &[Step]) -> Duration {
         steps

@@ -1,12 +1,28 @@
 //! The fold: an office's state is its ops applied in order. `apply` never fails; an op
-//! that is no longer valid when it is ordered is kept as a [`Conflict`] with its reason.
+//! that is no longer valid when it is ordered (a step out of turn, an actor whose role may
+//! not make it, a print with no blank card) is kept as a [`Conflict`] with its reason.
 
+use crate::catalogue::{CaseCode, Catalogue};
 use crate::ids::{CounterNo, DeviceId, DeviceLetter, OpId, StaffId};
-use crate::op::{CallTicket, IssueTicket, Op, OpBody};
-use crate::ticket::{CheckCode, PublicStage, PublicStatus, Ticket, TicketNo, TicketStatus};
-use chrono::NaiveDate;
+use crate::op::{IssueTicket, Op, OpBody};
+use crate::roles::{Action, Role};
+use crate::staff::Staff;
+use crate::standards::StandardTimes;
+use crate::stock::Stock;
+use crate::ticket::{
+    CheckCode, Decision, Done, Handed, Printed, PublicStage, PublicStatus, Spoiled, Ticket,
+    TicketNo,
+};
+use crate::verification::SpoilReason;
+use crate::visit::{Event, Stage};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// Counters an office has until the admin says otherwise.
+pub const DEFAULT_COUNTERS: u8 = 2;
+/// At or below this many blank cards, staff are warned.
+pub const LOW_STOCK: u32 = 20;
 
 /// What applying an op did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +60,49 @@ pub enum ConflictReason {
         /// Who called it first.
         by: StaffId,
     },
+    /// The step cannot follow where the ticket stands (e.g. a print before verification).
+    WrongStage {
+        /// The ticket.
+        number: TicketNo,
+        /// Where it stood.
+        stage: String,
+        /// What was tried.
+        event: String,
+    },
+    /// The op's actor is not a member of staff of this office.
+    UnknownActor {
+        /// Who the op says made it.
+        actor: StaffId,
+    },
+    /// The actor's role may not do this, or the account is disabled.
+    NotAllowed {
+        /// Who.
+        actor: StaffId,
+        /// Their role.
+        role: Role,
+        /// What they tried.
+        action: Action,
+    },
+    /// "Ready to print" with a document missing or SIAK not matching: only the Kasi may
+    /// clear such a file.
+    NotConforming {
+        /// The ticket.
+        number: TicketNo,
+    },
+    /// No blank card left to print or spoil.
+    NoBlankCards,
+    /// A counter the office does not have.
+    UnknownCounter {
+        /// The counter named.
+        counter: CounterNo,
+    },
+    /// A catalogue edit made from an older version than the one now in force.
+    StaleCatalogue {
+        /// The version in force.
+        current: u32,
+    },
+    /// The change would leave the office without an active admin.
+    LastAdmin,
 }
 
 /// A kept op that could not take effect, shown to the staff who made it.
@@ -55,17 +114,71 @@ pub struct Conflict {
     pub actor: StaffId,
     /// On which device.
     pub device: DeviceId,
+    /// The op's kind.
+    pub kind: String,
     /// Why it changed nothing.
     pub reason: ConflictReason,
 }
 
+/// A line of the blank-card ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StockMove {
+    /// A delivery.
+    Received {
+        /// Cards.
+        count: u32,
+        /// The delivery note's number.
+        delivery_note: String,
+    },
+    /// A card printed for a ticket.
+    Used {
+        /// The ticket.
+        number: TicketNo,
+    },
+    /// A card spoiled printing for a ticket.
+    Spoiled {
+        /// The ticket.
+        number: TicketNo,
+        /// Why.
+        reason: SpoilReason,
+    },
+    /// No card: a temporary certificate instead (uses no card, recorded all the same).
+    Suket {
+        /// The ticket.
+        number: TicketNo,
+    },
+}
+
 /// Everything known about one office, folded from its ops.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfficeState {
     #[serde(with = "tickets_as_list")]
     tickets: BTreeMap<(NaiveDate, TicketNo), Ticket>,
+    staff: BTreeMap<StaffId, Staff>,
+    counters: u8,
+    catalogues: Vec<Catalogue>,
+    standards: StandardTimes,
+    stock: Stock,
+    stock_log: Vec<Done<StockMove>>,
     conflicts: Vec<Conflict>,
     applied: u64,
+}
+
+impl Default for OfficeState {
+    fn default() -> Self {
+        Self {
+            tickets: BTreeMap::new(),
+            staff: BTreeMap::new(),
+            counters: DEFAULT_COUNTERS,
+            catalogues: vec![Catalogue::default()],
+            standards: StandardTimes::default(),
+            stock: Stock::default(),
+            stock_log: Vec::new(),
+            conflicts: Vec::new(),
+            applied: 0,
+        }
+    }
 }
 
 impl OfficeState {
@@ -81,10 +194,7 @@ impl OfficeState {
     /// Applies one op. Never fails: an op that cannot take effect is recorded as a conflict.
     pub fn apply(&mut self, op: &Op) -> Outcome {
         self.applied += 1;
-        let result = match &op.body {
-            OpBody::IssueTicket(body) => self.issue(op, body),
-            OpBody::CallTicket(body) => self.call(op, body),
-        };
+        let result = self.authorise(op).and_then(|()| self.effect(op));
         match result {
             Ok(()) => Outcome::Applied,
             Err(reason) => {
@@ -92,11 +202,98 @@ impl OfficeState {
                     op: op.id,
                     actor: op.actor.clone(),
                     device: op.device.clone(),
+                    kind: op.kind().into(),
                     reason: reason.clone(),
                 });
                 Outcome::Conflict { reason }
             }
         }
+    }
+
+    /// Whether the op's actor may make it: a known, active member of staff whose role allows
+    /// it. The one exception is the very first account, an admin creating themselves.
+    fn authorise(&self, op: &Op) -> Result<(), ConflictReason> {
+        if let OpBody::SaveStaff(new) = &op.body
+            && self.staff.is_empty()
+            && new.id == op.actor
+            && new.role == Role::Admin
+            && new.active
+        {
+            return Ok(());
+        }
+        let Some(actor) = self.staff.get(&op.actor) else {
+            return Err(ConflictReason::UnknownActor {
+                actor: op.actor.clone(),
+            });
+        };
+        let action = op.body.action();
+        if actor.active && actor.role.may(action) {
+            Ok(())
+        } else {
+            Err(ConflictReason::NotAllowed {
+                actor: op.actor.clone(),
+                role: actor.role,
+                action,
+            })
+        }
+    }
+
+    fn effect(&mut self, op: &Op) -> Result<(), ConflictReason> {
+        match &op.body {
+            OpBody::IssueTicket(body) => self.issue(op, body),
+            OpBody::ReceiveStock(b) => {
+                self.stock
+                    .receive(b.count)
+                    .map_err(|_| ConflictReason::NoBlankCards)?;
+                self.log_stock(
+                    op,
+                    StockMove::Received {
+                        count: b.count,
+                        delivery_note: b.delivery_note.trim().to_string(),
+                    },
+                );
+                Ok(())
+            }
+            OpBody::SaveStaff(new) => {
+                let admins_left = self
+                    .staff
+                    .values()
+                    .filter(|s| s.id != new.id && s.active && s.role == Role::Admin)
+                    .count();
+                if admins_left == 0 && !(new.active && new.role == Role::Admin) {
+                    return Err(ConflictReason::LastAdmin);
+                }
+                let mut staff = new.clone();
+                staff.name = staff.name.trim().to_string();
+                self.staff.insert(staff.id.clone(), staff);
+                Ok(())
+            }
+            OpBody::SetCounters(b) => {
+                self.counters = b.count;
+                Ok(())
+            }
+            OpBody::SetCatalogue(c) => {
+                let current = self.catalogue().version;
+                if c.version != current + 1 {
+                    return Err(ConflictReason::StaleCatalogue { current });
+                }
+                self.catalogues.push(c.clone());
+                Ok(())
+            }
+            OpBody::SetStandards(t) => {
+                self.standards = t.clone();
+                Ok(())
+            }
+            _ => self.step(op),
+        }
+    }
+
+    fn log_stock(&mut self, op: &Op, what: StockMove) {
+        self.stock_log.push(Done {
+            what,
+            by: op.actor.clone(),
+            at: op.at,
+        });
     }
 
     fn issue(&mut self, op: &Op, body: &IssueTicket) -> Result<(), ConflictReason> {
@@ -106,7 +303,7 @@ impl OfficeState {
                 number: body.number.clone(),
             });
         }
-        let ticket = Ticket {
+        let mut ticket = Ticket {
             number: body.number.clone(),
             day: body.day,
             case: body.case.clone(),
@@ -115,33 +312,148 @@ impl OfficeState {
             device: op.device.clone(),
             op: op.id,
             check: CheckCode::from_op(op.id),
-            status: TicketStatus::Waiting,
+            catalogue: self.catalogue().version,
+            stage: Stage::ISSUED,
+            called_by: None,
+            verification: None,
+            escalation: None,
+            decision: None,
+            printed: None,
+            spoiled: Vec::new(),
+            handover: None,
+            steps: Vec::new(),
         };
+        ticket.enter_step(op.at);
         self.tickets.insert(key, ticket);
         Ok(())
     }
 
-    fn call(&mut self, op: &Op, body: &CallTicket) -> Result<(), ConflictReason> {
-        let Some(ticket) = self.tickets.get_mut(&(body.day, body.number.clone())) else {
+    /// A step of a visit (A2–A6), or a spoiled card.
+    fn step(&mut self, op: &Op) -> Result<(), ConflictReason> {
+        let Some((number, day)) = op.body.ticket() else {
+            return Ok(());
+        };
+        let key = (day, number.clone());
+        let Some(ticket) = self.tickets.get(&key) else {
             return Err(ConflictReason::UnknownTicket {
-                number: body.number.clone(),
+                number: number.clone(),
             });
         };
-        match &ticket.status {
-            TicketStatus::Waiting => {
-                ticket.status = TicketStatus::Called {
-                    counter: body.counter,
-                    by: op.actor.clone(),
-                    at: op.at,
-                };
-                Ok(())
+        let wrong_stage = |event: &str| ConflictReason::WrongStage {
+            number: number.clone(),
+            stage: ticket.stage.name().into(),
+            event: event.into(),
+        };
+        if let OpBody::SpoilCard(spoil) = &op.body {
+            if ticket.stage != Stage::ReadyToPrint {
+                return Err(wrong_stage("spoil_card"));
             }
-            TicketStatus::Called { counter, by, .. } => Err(ConflictReason::AlreadyCalled {
-                number: body.number.clone(),
-                counter: *counter,
-                by: by.clone(),
-            }),
+            self.stock
+                .spoil_one()
+                .map_err(|_| ConflictReason::NoBlankCards)?;
+            let what = Spoiled {
+                reason: spoil.reason,
+                note: spoil.note.clone(),
+            };
+            self.log_stock(
+                op,
+                StockMove::Spoiled {
+                    number: number.clone(),
+                    reason: spoil.reason,
+                },
+            );
+            if let Some(t) = self.tickets.get_mut(&key) {
+                t.spoiled.push(done(op, what));
+            }
+            return Ok(());
         }
+        let Some(event) = op.body.event() else {
+            return Ok(());
+        };
+        let next = ticket.stage.apply(&event).map_err(|refused| {
+            match (&event, ticket.stage.counter(), &ticket.called_by) {
+                (Event::Call { .. }, Some(counter), Some(by)) => ConflictReason::AlreadyCalled {
+                    number: number.clone(),
+                    counter,
+                    by: by.clone(),
+                },
+                _ => wrong_stage(refused.event),
+            }
+        })?;
+        match &op.body {
+            OpBody::CallTicket(b) if b.counter.get() > self.counters => {
+                return Err(ConflictReason::UnknownCounter { counter: b.counter });
+            }
+            OpBody::VerifyDocuments(v) => {
+                let conforms = match self
+                    .catalogue_version(v.verification.catalogue)
+                    .and_then(|c| c.case(&ticket.case))
+                {
+                    Some(case) => v.verification.conforms(case),
+                    None => false,
+                };
+                if !conforms {
+                    return Err(ConflictReason::NotConforming {
+                        number: number.clone(),
+                    });
+                }
+            }
+            OpBody::PrintCard(_) => {
+                self.stock
+                    .use_one()
+                    .map_err(|_| ConflictReason::NoBlankCards)?;
+                self.log_stock(
+                    op,
+                    StockMove::Used {
+                        number: number.clone(),
+                    },
+                );
+            }
+            OpBody::IssueSuket(_) => self.log_stock(
+                op,
+                StockMove::Suket {
+                    number: number.clone(),
+                },
+            ),
+            _ => {}
+        }
+        let Some(ticket) = self.tickets.get_mut(&key) else {
+            return Ok(());
+        };
+        ticket.stage = next;
+        match &op.body {
+            OpBody::CallTicket(_) => ticket.called_by = Some(op.actor.clone()),
+            OpBody::VerifyDocuments(v) => {
+                ticket.verification = Some(done(op, v.verification.clone()));
+            }
+            OpBody::Escalate(e) => {
+                ticket.verification = Some(done(op, e.verification.clone()));
+                ticket.escalation = Some(done(op, e.reason.clone()));
+            }
+            OpBody::KasiApprove(a) => {
+                let note = a.note.clone();
+                ticket.decision = Some(done(op, Decision::Approved { note }));
+            }
+            OpBody::KasiReturn(r) => {
+                let decision = Decision::Returned {
+                    reason: r.reason,
+                    explanation: r.explanation.clone(),
+                };
+                ticket.decision = Some(done(op, decision));
+            }
+            OpBody::PrintCard(_) => ticket.printed = Some(done(op, Printed { suket: false })),
+            OpBody::IssueSuket(_) => ticket.printed = Some(done(op, Printed { suket: true })),
+            OpBody::HandOver(h) => {
+                let handed = Handed {
+                    op: op.id,
+                    old_card_returned: h.old_card_returned,
+                };
+                ticket.handover = Some(done(op, handed));
+            }
+            _ => {}
+        }
+        ticket.enter_step(op.at);
+        Ok(())
     }
 
     /// One ticket by day and number.
@@ -163,7 +475,7 @@ impl OfficeState {
     pub fn waiting(&self, day: NaiveDate) -> Vec<&Ticket> {
         let mut waiting: Vec<&Ticket> = self
             .tickets_on(day)
-            .filter(|t| t.status == TicketStatus::Waiting)
+            .filter(|t| matches!(t.stage, Stage::Waiting { .. }))
             .collect();
         waiting.sort_by(|a, b| a.queue_key().cmp(&b.queue_key()));
         waiting
@@ -171,9 +483,54 @@ impl OfficeState {
 
     /// The ticket "call next" calls: priority first, then the oldest.
     pub fn next_to_call(&self, day: NaiveDate) -> Option<&Ticket> {
+        self.waiting(day).into_iter().next()
+    }
+
+    /// The ticket being served at `counter` (called, arrived or being verified), if any.
+    pub fn at_counter(&self, day: NaiveDate, counter: CounterNo) -> Option<&Ticket> {
         self.tickets_on(day)
-            .filter(|t| t.status == TicketStatus::Waiting)
-            .min_by(|a, b| a.queue_key().cmp(&b.queue_key()))
+            .filter(|t| t.stage.counter() == Some(counter))
+            .max_by_key(|t| t.steps.last().map(|s| s.start))
+    }
+
+    /// The Kasi's inbox: escalated files of any day, oldest first.
+    pub fn escalated(&self) -> Vec<&Ticket> {
+        let mut files: Vec<&Ticket> = self
+            .tickets()
+            .filter(|t| matches!(t.stage, Stage::Escalated { .. }))
+            .collect();
+        files.sort_by_key(|t| t.escalation.as_ref().map(|e| e.at));
+        files
+    }
+
+    /// The print queue: files cleared for printing, in the order they were cleared.
+    pub fn print_queue(&self) -> Vec<&Ticket> {
+        let mut queue: Vec<&Ticket> = self
+            .tickets()
+            .filter(|t| t.stage == Stage::ReadyToPrint)
+            .collect();
+        queue.sort_by_key(|t| (t.steps.last().map(|s| s.start), t.day, t.number.clone()));
+        queue
+    }
+
+    /// Printed cards (and Sukets) waiting for their applicant to sign, oldest first.
+    pub fn to_hand_over(&self) -> Vec<&Ticket> {
+        let mut cards: Vec<&Ticket> = self
+            .tickets()
+            .filter(|t| matches!(t.stage, Stage::Printed { .. }))
+            .collect();
+        cards.sort_by_key(|t| t.printed.as_ref().map(|p| p.at));
+        cards
+    }
+
+    /// Tickets handed over, newest first: their receipts can be reprinted.
+    pub fn handed_over(&self) -> Vec<&Ticket> {
+        let mut done: Vec<&Ticket> = self
+            .tickets()
+            .filter(|t| t.stage == Stage::HandedOver)
+            .collect();
+        done.sort_by_key(|t| std::cmp::Reverse(t.handover.as_ref().map(|h| h.at)));
+        done
     }
 
     /// What the public may know of a ticket, if `check` is its check code. A wrong code
@@ -187,16 +544,35 @@ impl OfficeState {
         let ticket = self
             .ticket(day, number)
             .filter(|t| t.check.matches(check))?;
-        let stage = match &ticket.status {
-            TicketStatus::Waiting => {
+        let stage = match &ticket.stage {
+            Stage::Waiting { .. } => {
                 let key = ticket.queue_key();
                 let ahead = self
-                    .tickets_on(day)
-                    .filter(|t| t.status == TicketStatus::Waiting && t.queue_key() < key)
+                    .waiting(day)
+                    .iter()
+                    .filter(|t| t.queue_key() < key)
                     .count();
                 PublicStage::Waiting { ahead }
             }
-            TicketStatus::Called { counter, .. } => PublicStage::Called { counter: *counter },
+            Stage::Called { counter, .. } => PublicStage::Called { counter: *counter },
+            Stage::Arrived { counter } | Stage::Verifying { counter } => {
+                PublicStage::AtCounter { counter: *counter }
+            }
+            Stage::Escalated { .. } => PublicStage::WithKasi,
+            Stage::ReadyToPrint => PublicStage::Printing,
+            Stage::Printed { suket } => PublicStage::Ready { suket: *suket },
+            Stage::HandedOver => PublicStage::Done,
+            Stage::Returned { .. } => match ticket.decision.as_ref().map(|d| &d.what) {
+                Some(Decision::Returned {
+                    reason,
+                    explanation,
+                }) => PublicStage::Returned {
+                    reason: *reason,
+                    explanation: explanation.clone(),
+                },
+                _ => PublicStage::Done,
+            },
+            Stage::Left => PublicStage::Left,
         };
         Some(PublicStatus {
             number: number.to_string(),
@@ -216,6 +592,77 @@ impl OfficeState {
         last.checked_add(1)
     }
 
+    /// The staff, by id (including disabled accounts, which keep their history).
+    pub fn staff(&self) -> impl Iterator<Item = &Staff> {
+        self.staff.values()
+    }
+
+    /// One member of staff.
+    pub fn staff_member(&self, id: &StaffId) -> Option<&Staff> {
+        self.staff.get(id)
+    }
+
+    /// Whether `id` is an active member of staff whose role may do `action`: what the app
+    /// asks before offering a button.
+    pub fn may(&self, id: &StaffId, action: Action) -> bool {
+        self.staff
+            .get(id)
+            .is_some_and(|s| s.active && s.role.may(action))
+    }
+
+    /// How many counters the office has (numbered from 1).
+    pub fn counters(&self) -> u8 {
+        self.counters
+    }
+
+    /// The catalogue in force.
+    pub fn catalogue(&self) -> &Catalogue {
+        static DEFAULT: std::sync::OnceLock<Catalogue> = std::sync::OnceLock::new();
+        // The list starts with the defaults and only grows; a stored view read back with
+        // none still has them.
+        self.catalogues
+            .last()
+            .unwrap_or_else(|| DEFAULT.get_or_init(Catalogue::default))
+    }
+
+    /// A catalogue version, as a ticket was checked against it.
+    pub fn catalogue_version(&self, version: u32) -> Option<&Catalogue> {
+        self.catalogues.iter().find(|c| c.version == version)
+    }
+
+    /// The name of a case in the catalogue a ticket was issued under, or the code.
+    pub fn case_name(&self, ticket: &Ticket, english: bool) -> String {
+        let case = self
+            .catalogue_version(ticket.catalogue)
+            .and_then(|c| c.case(&ticket.case))
+            .or_else(|| self.catalogue().case(&ticket.case));
+        match case {
+            Some(c) if english => c.name_en.clone(),
+            Some(c) => c.name_id.clone(),
+            None => ticket.case.to_string(),
+        }
+    }
+
+    /// Whether a case code is in the catalogue in force.
+    pub fn has_case(&self, code: &CaseCode) -> bool {
+        self.catalogue().case(code).is_some()
+    }
+
+    /// The standard times in force.
+    pub fn standards(&self) -> &StandardTimes {
+        &self.standards
+    }
+
+    /// The blank-card counts.
+    pub fn stock(&self) -> Stock {
+        self.stock
+    }
+
+    /// The blank-card ledger, oldest first.
+    pub fn stock_log(&self) -> &[Done<StockMove>] {
+        &self.stock_log
+    }
+
     /// The conflicts so far, oldest first.
     pub fn conflicts(&self) -> &[Conflict] {
         &self.conflicts
@@ -229,6 +676,43 @@ impl OfficeState {
     /// How many ops were applied (including conflicts).
     pub fn applied(&self) -> u64 {
         self.applied
+    }
+}
+
+fn done<T>(op: &Op, what: T) -> Done<T> {
+    Done {
+        what,
+        by: op.actor.clone(),
+        at: op.at,
+    }
+}
+
+impl Ticket {
+    /// Moves the step timeline to the stage's step at `at`: the running step ends and the
+    /// new one starts (a step entered again, after a no-show, keeps its first start).
+    fn enter_step(&mut self, at: DateTime<Utc>) {
+        let ms = at.timestamp_millis();
+        let step = self.stage.step();
+        if self.steps.last().map(|s| (s.step, s.end.is_none())) == step.map(|s| (s, true)) {
+            return;
+        }
+        for span in self.steps.iter_mut().filter(|s| s.end.is_none()) {
+            span.end = Some(ms.max(span.start));
+        }
+        if let Some(step) = step {
+            match self.steps.iter().position(|s| s.step == step) {
+                Some(i) => {
+                    let mut span = self.steps.remove(i);
+                    span.end = None;
+                    self.steps.push(span);
+                }
+                None => self.steps.push(crate::ticket::StepSpan {
+                    step,
+                    start: ms,
+                    end: None,
+                }),
+            }
+        }
     }
 }
 
@@ -262,7 +746,7 @@ mod tests {
 
     #[test]
     fn issue_then_call() {
-        let mut s = OfficeState::default();
+        let mut s = staffed();
         assert_eq!(
             s.apply(&issue(1, "dev-a", "A", 1, false, 0)),
             Outcome::Applied
@@ -271,12 +755,12 @@ mod tests {
         assert_eq!(s.apply(&call(2, "dev-a", "A", 1, 1)), Outcome::Applied);
         assert!(s.waiting(day()).is_empty());
         let t = s.ticket(day(), &no("A", 1)).unwrap();
-        assert!(matches!(t.status, TicketStatus::Called { counter, .. } if counter.get() == 1));
+        assert_eq!(t.stage.counter().map(CounterNo::get), Some(1));
     }
 
     #[test]
     fn calling_twice_is_a_conflict_not_a_panic() {
-        let mut s = OfficeState::default();
+        let mut s = staffed();
         s.apply(&issue(1, "dev-a", "A", 1, false, 0));
         s.apply(&call(2, "dev-a", "A", 1, 1));
         let second = s.apply(&call(3, "dev-b", "A", 1, 2));
@@ -293,12 +777,12 @@ mod tests {
         assert_eq!(s.conflicts_of(&a).count(), 0);
         assert_eq!(s.conflicts_of(&b).count(), 1);
         let t = s.ticket(day(), &no("A", 1)).unwrap();
-        assert!(matches!(t.status, TicketStatus::Called { counter, .. } if counter.get() == 1));
+        assert_eq!(t.stage.counter().map(CounterNo::get), Some(1));
     }
 
     #[test]
     fn unknown_and_duplicate_tickets_are_conflicts() {
-        let mut s = OfficeState::default();
+        let mut s = staffed();
         assert!(matches!(
             s.apply(&call(1, "dev-a", "A", 9, 1)),
             Outcome::Conflict {
@@ -313,12 +797,12 @@ mod tests {
             }
         ));
         assert_eq!(s.tickets().count(), 1);
-        assert_eq!(s.applied(), 3);
+        assert_eq!(s.applied(), staff_ops().len() as u64 + 3);
     }
 
     #[test]
     fn priority_first_then_oldest() {
-        let mut s = OfficeState::default();
+        let mut s = staffed();
         s.apply(&issue(1, "dev-a", "A", 1, false, 0));
         s.apply(&issue(2, "dev-b", "B", 1, false, 10));
         s.apply(&issue(3, "dev-a", "A", 2, true, 20));
@@ -333,7 +817,7 @@ mod tests {
 
     #[test]
     fn serials_count_per_device_and_day() {
-        let mut s = OfficeState::default();
+        let mut s = staffed();
         let a = DeviceLetter::new("A").unwrap();
         assert_eq!(s.next_serial(day(), &a), Some(1));
         s.apply(&issue(1, "dev-a", "A", 1, false, 0));
@@ -345,7 +829,7 @@ mod tests {
 
     #[test]
     fn the_public_sees_only_where_a_ticket_stands() {
-        let mut s = OfficeState::default();
+        let mut s = staffed();
         s.apply(&issue(1, "dev-a", "A", 1, false, 0));
         s.apply(&issue(2, "dev-a", "A", 2, false, 10));
         s.apply(&issue(3, "dev-b", "B", 1, true, 20));
@@ -371,7 +855,7 @@ mod tests {
 
     #[test]
     fn state_survives_json() {
-        let mut s = OfficeState::default();
+        let mut s = staffed();
         s.apply(&issue(1, "dev-a", "A", 1, false, 0));
         s.apply(&call(2, "dev-a", "A", 1, 3));
         s.apply(&call(3, "dev-b", "A", 1, 4));

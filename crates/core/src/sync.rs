@@ -448,7 +448,7 @@ mod tests {
 
     #[test]
     fn two_tablets_calling_one_ticket_get_one_winner_and_one_conflict() {
-        let mut server = Ledger::default();
+        let mut server = staffed_ledger();
         let mut a = Replica::default();
         let mut b = Replica::default();
         a.record(issue(1, "dev-a", "A", 1, false, 0));

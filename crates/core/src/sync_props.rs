@@ -5,7 +5,7 @@ use crate::ids::DeviceLetter;
 use crate::op::OpBody;
 use crate::state::{ConflictReason, OfficeState, Outcome};
 use crate::sync::{Ledger, Replica};
-use crate::test_support::{call, day, issue};
+use crate::test_support::{call, day, issue, staffed_ledger};
 use proptest::prelude::*;
 use std::collections::HashSet;
 
@@ -42,7 +42,7 @@ struct Device {
 
 /// Plays the steps, then syncs everyone to quiescence; returns the server and the devices.
 fn play(devices: usize, steps: &[Step], page: usize) -> (Ledger, Vec<Device>) {
-    let mut server = Ledger::default();
+    let mut server = staffed_ledger();
     let mut devs: Vec<Device> = (0..devices)
         .map(|i| Device {
             name: format!("dev-{i}"),
@@ -50,6 +50,11 @@ fn play(devices: usize, steps: &[Step], page: usize) -> (Ledger, Vec<Device>) {
             replica: Replica::default(),
         })
         .collect();
+    // Every device has its staff before anyone works: the lock screen needs them.
+    for d in &mut devs {
+        let response = server.sync(d.replica.request(7), 100).unwrap();
+        d.replica.receive(response).unwrap();
+    }
     let mut next_id = 1u32;
     let mut clock = 0i64;
     for step in steps {

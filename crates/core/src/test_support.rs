@@ -2,7 +2,11 @@
 
 use crate::catalogue::CaseCode;
 use crate::ids::{CounterNo, DeviceId, DeviceLetter, OfficeCode, OpId, StaffId};
-use crate::op::{CallTicket, IssueTicket, Op, OpBody};
+use crate::op::{CallTicket, IssueTicket, Op, OpBody, SetCounters, TicketRef};
+use crate::roles::Role;
+use crate::staff::{PIN_ITERATIONS, PinHash, Staff};
+use crate::state::OfficeState;
+use crate::sync::Ledger;
 use crate::ticket::TicketNo;
 use chrono::{DateTime, NaiveDate};
 
@@ -24,12 +28,18 @@ pub fn op_id(n: u32) -> OpId {
     OpId(uuid::Builder::from_unix_timestamp_millis(1_764_000_000_000, &random).into_uuid())
 }
 
-fn op(n: u32, device: &str, secs: i64, body: OpBody) -> Op {
+/// An op made on `device` by its operator, `staff-{device}`.
+pub fn op(n: u32, device: &str, secs: i64, body: OpBody) -> Op {
+    by(n, device, &format!("staff-{device}"), secs, body)
+}
+
+/// An op made on `device` by `actor`.
+pub fn by(n: u32, device: &str, actor: &str, secs: i64, body: OpBody) -> Op {
     Op {
         id: op_id(n),
         office: OfficeCode::new("51.02.02").unwrap(),
         device: DeviceId::new(device).unwrap(),
-        actor: StaffId::new(format!("staff-{device}")).unwrap(),
+        actor: StaffId::new(actor).unwrap(),
         at: DateTime::from_timestamp(1_764_000_000 + secs, 0).unwrap(),
         body,
     }
@@ -60,4 +70,81 @@ pub fn call(n: u32, device: &str, letter: &str, serial: u16, counter: u8) -> Op 
             counter: CounterNo::new(counter).unwrap(),
         }),
     )
+}
+
+/// A reference to ticket `letter-serial` of [`day`].
+pub fn tref(letter: &str, serial: u16) -> TicketRef {
+    TicketRef {
+        number: no(letter, serial),
+        day: day(),
+    }
+}
+
+/// A staff account with a made-up hash.
+pub fn account(id: &str, role: Role) -> Staff {
+    Staff {
+        id: StaffId::new(id).unwrap(),
+        name: format!("Name of {id}"),
+        role,
+        pin: PinHash {
+            salt: "00112233445566778899aabbccddeeff".into(),
+            iterations: PIN_ITERATIONS,
+            hash: "ab".repeat(32),
+        },
+        active: true,
+    }
+}
+
+/// The devices tests use; each has an operator `staff-{device}`.
+pub const DEVICES: [&str; 8] = [
+    "dev-a", "dev-b", "dev-0", "dev-1", "dev-2", "dev-3", "dev-4", "dev-kasi",
+];
+
+/// The office's staff: `staff-admin` (who creates themselves first), an operator per
+/// device in [`DEVICES`], and the Kasi `staff-kasi`; and four counters.
+pub fn staff_ops() -> Vec<Op> {
+    let admin = "staff-admin";
+    let mut ops = vec![by(
+        900_000,
+        "dev-admin",
+        admin,
+        0,
+        OpBody::SaveStaff(account(admin, Role::Admin)),
+    )];
+    for (i, device) in DEVICES.iter().enumerate() {
+        let (id, role) = if *device == "dev-kasi" {
+            ("staff-kasi".to_string(), Role::Kasi)
+        } else {
+            (format!("staff-{device}"), Role::Operator)
+        };
+        ops.push(by(
+            900_001 + i as u32,
+            "dev-admin",
+            admin,
+            0,
+            OpBody::SaveStaff(account(&id, role)),
+        ));
+    }
+    ops.push(by(
+        900_100,
+        "dev-admin",
+        admin,
+        0,
+        OpBody::SetCounters(SetCounters { count: 4 }),
+    ));
+    ops
+}
+
+/// A server whose log starts with [`staff_ops`].
+pub fn staffed_ledger() -> Ledger {
+    let mut ledger = Ledger::default();
+    for op in staff_ops() {
+        ledger.push(op);
+    }
+    ledger
+}
+
+/// An office with its staff and nothing else.
+pub fn staffed() -> OfficeState {
+    OfficeState::fold(&staff_ops())
 }

@@ -2,6 +2,9 @@
 
 use crate::catalogue::CaseCode;
 use crate::ids::{CounterNo, DeviceId, DeviceLetter, OpId, StaffId};
+use crate::standards::Step;
+use crate::verification::{ReturnReason, SpoilReason, Verification};
+use crate::visit::Stage;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -76,22 +79,71 @@ impl fmt::Display for CheckCode {
     }
 }
 
-/// Where a ticket stands in the walk-in flow.
+/// A step done by someone at some time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Done<T> {
+    /// What was recorded.
+    #[serde(flatten)]
+    pub what: T,
+    /// Who did it.
+    pub by: StaffId,
+    /// When, by their device's clock.
+    #[serde(with = "crate::wire::millis")]
+    pub at: DateTime<Utc>,
+}
+
+/// The Kasi's decision (A5).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum TicketStatus {
-    /// Issued (A1) and waiting to be called.
-    Waiting,
-    /// Called to a counter (A2).
-    Called {
-        /// The counter it was called to.
-        counter: CounterNo,
-        /// Who called it.
-        by: StaffId,
-        /// When, by the calling device's clock.
-        #[serde(with = "crate::wire::millis")]
-        at: DateTime<Utc>,
+pub enum Decision {
+    /// Approved for printing, with what was checked.
+    Approved {
+        /// The Kasi's note.
+        note: String,
     },
+    /// Returned to the applicant.
+    Returned {
+        /// The standard reason.
+        reason: ReturnReason,
+        /// The explanation given to the applicant.
+        explanation: String,
+    },
+}
+
+/// The card (or the Suket) produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Printed {
+    /// A temporary certificate instead of a card: no blank card was left.
+    pub suket: bool,
+}
+
+/// A blank card spoiled while printing this ticket's card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Spoiled {
+    /// Why.
+    pub reason: SpoilReason,
+    /// Details.
+    pub note: String,
+}
+
+/// The handover (A6); the signature stays in its op, so the folded view stays small.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handed {
+    /// The op holding the signature, for reprinting the receipt.
+    pub op: OpId,
+    /// The old card was handed back.
+    pub old_card_returned: bool,
+}
+
+/// When a step of the visit started and ended, from its ops' times (ms since the epoch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepSpan {
+    /// The SOP step.
+    pub step: Step,
+    /// When it started.
+    pub start: i64,
+    /// When it ended, if it has.
+    pub end: Option<i64>,
 }
 
 /// A ticket as the fold sees it.
@@ -115,8 +167,26 @@ pub struct Ticket {
     pub op: OpId,
     /// The public lookup code.
     pub check: CheckCode,
-    /// Where it stands.
-    pub status: TicketStatus,
+    /// The catalogue version in force when it was issued.
+    pub catalogue: u32,
+    /// Where the visit stands.
+    pub stage: Stage,
+    /// Who called it last (A2).
+    pub called_by: Option<StaffId>,
+    /// The operator's checklist (A4).
+    pub verification: Option<Done<Verification>>,
+    /// Why it went to the Kasi (A4).
+    pub escalation: Option<Done<String>>,
+    /// The Kasi's decision (A5).
+    pub decision: Option<Done<Decision>>,
+    /// The card or Suket.
+    pub printed: Option<Done<Printed>>,
+    /// Blank cards spoiled on the way.
+    pub spoiled: Vec<Done<Spoiled>>,
+    /// The handover (A6).
+    pub handover: Option<Done<Handed>>,
+    /// Each step's start and end.
+    pub steps: Vec<StepSpan>,
 }
 
 impl Ticket {
@@ -185,7 +255,7 @@ mod tests {
 }
 
 /// What anyone holding the paper ticket may learn: where it stands and how many are before
-/// it. Never a name or a NIK (the fold holds none of them for a ticket anyway).
+/// it, or the Kasi's explanation. Never a name or a NIK.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicStatus {
     /// The number as printed.
@@ -211,6 +281,31 @@ pub enum PublicStage {
         /// The counter.
         counter: CounterNo,
     },
+    /// At this counter, the documents being checked.
+    AtCounter {
+        /// The counter.
+        counter: CounterNo,
+    },
+    /// With the Kasi Pelum for a decision.
+    WithKasi,
+    /// Waiting for the card to be printed.
+    Printing,
+    /// Printed (or a Suket made): come to the counter to sign for it.
+    Ready {
+        /// A temporary certificate instead of a card.
+        suket: bool,
+    },
+    /// Handed over.
+    Done,
+    /// Returned to the applicant, with the Kasi's explanation.
+    Returned {
+        /// The standard reason.
+        reason: ReturnReason,
+        /// The explanation.
+        explanation: String,
+    },
+    /// Missed too many calls and left the queue: take a new number.
+    Left,
 }
 
 impl CheckCode {

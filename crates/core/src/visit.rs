@@ -1,15 +1,16 @@
 //! A walk-in visit (SOP flow A) as a state machine: where a ticket stands from the number
-//! to the handover, and which step may follow which. Pure: the fold will apply ops through
-//! [`Stage::apply`], keeping a refused step as a conflict; it is not wired in yet.
+//! to the handover, and which step may follow which. The fold applies every ticket op through
+//! [`Stage::apply`], keeping a refused step as a conflict.
 //!
 //! ```text
-//! Waiting ──Call──▶ Called ──Arrive──▶ Verifying ──Verified──▶ ReadyToPrint ──Print──▶ Printed ──HandOver──▶ HandedOver
-//!    ▲  ◀──NoShow/Requeue──┘                 └──Escalate──▶ Escalated ──Approve──┘
-//!    │ (NoShow a third time: Left)                               └──Return──▶ Returned
+//! Waiting ─Call─▶ Called ─Arrive─▶ Arrived ─ReceiveDocuments─▶ Verifying ─Verified─▶ ReadyToPrint ─Print─▶ Printed ─HandOver─▶ HandedOver
+//!    ▲ ◀─NoShow/Requeue─┘                                          └─Escalate─▶ Escalated ─Approve─┘
+//!    │ (NoShow a third time: Left)                                                  └─Return─▶ Returned
 //! ```
 
 use crate::ids::CounterNo;
 use crate::roles::Action;
+use crate::standards::Step;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -25,7 +26,9 @@ pub enum Stage {
     Waiting { missed: u8 },
     /// A2: called to a counter, the applicant not there yet.
     Called { counter: CounterNo, missed: u8 },
-    /// A3–A4: at the counter; the operator checks the documents and SIAK.
+    /// A3: the applicant came to the counter and hands over the documents.
+    Arrived { counter: CounterNo },
+    /// A4: the operator checks the documents and SIAK.
     Verifying { counter: CounterNo },
     /// A4: the file went to the Kasi Pelum with a reason.
     Escalated { reason: String },
@@ -53,8 +56,10 @@ pub enum Event {
     NoShow,
     /// Put a called ticket back in the queue without counting a miss.
     Requeue,
-    /// The applicant came to the counter with the documents.
+    /// The applicant came to the counter.
     Arrive,
+    /// The operator has the documents and starts checking them.
+    ReceiveDocuments,
     /// Documents and SIAK conform: ready to print.
     Verified,
     /// Does not conform, or not verified in SIAK: to the Kasi.
@@ -99,7 +104,8 @@ impl Stage {
             (S::Called { missed, .. }, E::NoShow) if missed + 1 >= MAX_MISSED => S::Left,
             (S::Called { missed, .. }, E::NoShow) => S::Waiting { missed: missed + 1 },
             (S::Called { missed, .. }, E::Requeue) => S::Waiting { missed: *missed },
-            (S::Called { counter, .. }, E::Arrive) => S::Verifying { counter: *counter },
+            (S::Called { counter, .. }, E::Arrive) => S::Arrived { counter: *counter },
+            (S::Arrived { counter }, E::ReceiveDocuments) => S::Verifying { counter: *counter },
             (S::Verifying { .. }, E::Verified) => S::ReadyToPrint,
             (S::Verifying { .. }, E::Escalate { reason }) => S::Escalated {
                 reason: reason.clone(),
@@ -128,11 +134,35 @@ impl Stage {
         )
     }
 
+    /// The SOP step running while the visit is at this stage; `None` once it is over.
+    pub fn step(&self) -> Option<Step> {
+        match self {
+            Stage::Waiting { .. } => Some(Step::A1),
+            Stage::Called { .. } => Some(Step::A2),
+            Stage::Arrived { .. } => Some(Step::A3),
+            Stage::Verifying { .. } => Some(Step::A4),
+            Stage::Escalated { .. } | Stage::ReadyToPrint => Some(Step::A5),
+            Stage::Printed { .. } => Some(Step::A6),
+            Stage::HandedOver | Stage::Returned { .. } | Stage::Left => None,
+        }
+    }
+
+    /// The counter the ticket is at, while it is called or being served.
+    pub fn counter(&self) -> Option<CounterNo> {
+        match self {
+            Stage::Called { counter, .. }
+            | Stage::Arrived { counter }
+            | Stage::Verifying { counter } => Some(*counter),
+            _ => None,
+        }
+    }
+
     /// The stage's name, for messages.
     pub fn name(&self) -> &'static str {
         match self {
             Stage::Waiting { .. } => "waiting",
             Stage::Called { .. } => "called",
+            Stage::Arrived { .. } => "arrived",
             Stage::Verifying { .. } => "verifying",
             Stage::Escalated { .. } => "escalated",
             Stage::ReadyToPrint => "ready_to_print",
@@ -153,6 +183,7 @@ impl Event {
             Event::NoShow => "no_show",
             Event::Requeue => "requeue",
             Event::Arrive => "arrive",
+            Event::ReceiveDocuments => "receive_documents",
             Event::Verified => "verified",
             Event::Escalate { .. } => "escalate",
             Event::Approve => "approve",
@@ -168,7 +199,7 @@ impl Event {
             Event::Call { .. } | Event::Recall | Event::NoShow | Event::Requeue => {
                 Action::CallTicket
             }
-            Event::Arrive | Event::Verified => Action::Verify,
+            Event::Arrive | Event::ReceiveDocuments | Event::Verified => Action::Verify,
             Event::Escalate { .. } => Action::Escalate,
             Event::Approve | Event::Return { .. } => Action::Decide,
             Event::Print { .. } => Action::Print,
@@ -198,6 +229,7 @@ mod tests {
         let path = [
             Event::Call { counter: counter() },
             Event::Arrive,
+            Event::ReceiveDocuments,
             Event::Verified,
             Event::Print { suket: false },
             Event::HandOver,
@@ -210,6 +242,7 @@ mod tests {
         let escalated = [
             Event::Call { counter: counter() },
             Event::Arrive,
+            Event::ReceiveDocuments,
             Event::Escalate {
                 reason: "not verified in SIAK".into(),
             },
@@ -263,6 +296,7 @@ mod tests {
         let skip = [
             Event::Call { counter: counter() },
             Event::Arrive,
+            Event::ReceiveDocuments,
             Event::HandOver,
         ];
         assert_eq!(
@@ -302,6 +336,7 @@ mod tests {
             Just(Event::NoShow),
             Just(Event::Requeue),
             Just(Event::Arrive),
+            Just(Event::ReceiveDocuments),
             Just(Event::Verified),
             Just(Event::Escalate { reason: "r".into() }),
             Just(Event::Approve),
@@ -348,7 +383,7 @@ mod tests {
         fn every_open_visit_can_move_on(events in prop::collection::vec(event(), 0..40)) {
             let stage = events.iter().fold(Stage::ISSUED, |s, e| s.apply(e).unwrap_or(s));
             let all = [
-                Event::Call { counter: counter() }, Event::NoShow, Event::Arrive, Event::Verified,
+                Event::Call { counter: counter() }, Event::NoShow, Event::Arrive, Event::ReceiveDocuments, Event::Verified,
                 Event::Approve, Event::Print { suket: false }, Event::HandOver,
             ];
             let can_move = all.iter().any(|e| stage.apply(e).is_ok());

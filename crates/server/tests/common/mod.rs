@@ -9,8 +9,9 @@ use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use chrono::{NaiveDate, Utc};
 use http_body_util::BodyExt;
 use loket_core::catalogue::CaseCode;
+use loket_core::staff::{PIN_ITERATIONS, PinHash, Staff};
 use loket_core::{
-    CallTicket, CounterNo, DeviceId, DeviceLetter, IssueTicket, OfficeCode, Op, OpBody, OpId,
+    CallTicket, CounterNo, DeviceId, DeviceLetter, IssueTicket, OfficeCode, Op, OpBody, OpId, Role,
     StaffId, TicketNo,
 };
 use loket_server::config::Config;
@@ -190,15 +191,51 @@ pub fn no(letter: &str, serial: u16) -> TicketNo {
     }
 }
 
-fn op(device: &Device, body: OpBody) -> Op {
+/// An op the device makes as the operator `operator`.
+pub fn op(device: &Device, body: OpBody) -> Op {
+    op_by(device, "operator", body)
+}
+
+/// An op the device makes as `actor`.
+pub fn op_by(device: &Device, actor: &str, body: OpBody) -> Op {
     Op {
         id: OpId(uuid::Uuid::now_v7()),
         office: OfficeCode::new(OFFICE).unwrap(),
         device: DeviceId::new(device.id.clone()).unwrap(),
-        actor: StaffId::new("admin").unwrap(),
+        actor: StaffId::new(actor).unwrap(),
         at: Utc::now(),
         body,
     }
+}
+
+/// A staff account with a well-formed (made-up) PIN hash.
+pub fn account(id: &str, role: Role) -> Staff {
+    Staff {
+        id: StaffId::new(id).unwrap(),
+        name: format!("Staf {id}"),
+        role,
+        pin: PinHash {
+            salt: "00112233445566778899aabbccddeeff".into(),
+            iterations: PIN_ITERATIONS,
+            hash: "ab".repeat(32),
+        },
+        active: true,
+    }
+}
+
+/// The office's first staff, made on `device`: the admin `admin` (who creates themselves),
+/// the operator `operator` and the Kasi `kasi`. Push them first: ops by unknown actors
+/// are conflicts.
+pub fn staff(device: &Device) -> Vec<Op> {
+    let mut ops = vec![op_by(
+        device,
+        "admin",
+        OpBody::SaveStaff(account("admin", Role::Admin)),
+    )];
+    for (id, role) in [("operator", Role::Operator), ("kasi", Role::Kasi)] {
+        ops.push(op_by(device, "admin", OpBody::SaveStaff(account(id, role))));
+    }
+    ops
 }
 
 /// The device issues its own ticket `<letter>-<serial>`.

@@ -1,0 +1,174 @@
+//! Staff accounts: a name, a role and a PIN that unlocks the shared tablet. The PIN itself is
+//! never stored or synced, only a salted slow hash (PBKDF2-HMAC-SHA256), so a device can check
+//! it offline. The hashing runs at the edge (WebCrypto in the app); this module holds the
+//! rules every device agrees on.
+
+use crate::ids::StaffId;
+use crate::roles::Role;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// PBKDF2 rounds for a new PIN hash: slow enough to hinder guessing a stolen hash, fast
+/// enough (about a tenth of a second) on a cheap phone.
+pub const PIN_ITERATIONS: u32 = 100_000;
+/// Fewer rounds than this is not a hash any Loket device made.
+pub const MIN_ITERATIONS: u32 = 10_000;
+/// The longest staff name.
+pub const MAX_STAFF_NAME: usize = 80;
+
+/// Why a PIN or an account cannot be saved.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum StaffError {
+    /// A PIN is 4 to 8 digits.
+    #[error("a PIN has 4 to 8 digits")]
+    PinLength,
+    /// Only digits: the tablet shows a number pad.
+    #[error("a PIN has only digits")]
+    PinNotDigits,
+    /// `0000`, `1234`, `9876`: the first guesses anyone tries.
+    #[error("this PIN is too easy to guess")]
+    PinTooEasy,
+    /// The name is empty, too long or holds control characters.
+    #[error("a name has 1 to {MAX_STAFF_NAME} characters")]
+    BadName,
+    /// The stored hash is not one a Loket device makes.
+    #[error("the PIN hash is malformed")]
+    BadHash,
+}
+
+/// Checks a PIN a person chose, before it is hashed.
+pub fn check_new_pin(pin: &str) -> Result<(), StaffError> {
+    if !(4..=8).contains(&pin.chars().count()) {
+        return Err(StaffError::PinLength);
+    }
+    let digits: Vec<i16> = pin
+        .chars()
+        .map(|c| c.to_digit(10).map(|d| d as i16))
+        .collect::<Option<_>>()
+        .ok_or(StaffError::PinNotDigits)?;
+    let steps: Vec<i16> = digits.windows(2).map(|w| w[1] - w[0]).collect();
+    if steps.iter().all(|s| *s == steps[0]) && steps[0].abs() <= 1 {
+        return Err(StaffError::PinTooEasy);
+    }
+    Ok(())
+}
+
+/// A salted PBKDF2-HMAC-SHA256 hash of a PIN, as lowercase hex.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PinHash {
+    /// 16 random bytes.
+    pub salt: String,
+    /// The PBKDF2 rounds.
+    pub iterations: u32,
+    /// 32 bytes of derived key.
+    pub hash: String,
+}
+
+impl std::fmt::Debug for PinHash {
+    /// Never prints the hash: it could be attacked offline.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PinHash({} rounds)", self.iterations)
+    }
+}
+
+impl PinHash {
+    /// Checks the shape: hex of the right lengths and enough rounds.
+    pub fn check(&self) -> Result<(), StaffError> {
+        let hex = |s: &str, len: usize| {
+            s.len() == len && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        };
+        if hex(&self.salt, 32)
+            && hex(&self.hash, 64)
+            && (MIN_ITERATIONS..=10_000_000).contains(&self.iterations)
+        {
+            Ok(())
+        } else {
+            Err(StaffError::BadHash)
+        }
+    }
+
+    /// Whether `derived` (the hash computed from a typed PIN with this salt and rounds)
+    /// is this hash. Compares every byte, so timing says nothing of how much matched.
+    pub fn matches(&self, derived: &str) -> bool {
+        self.hash.len() == derived.len()
+            && self
+                .hash
+                .bytes()
+                .zip(derived.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    }
+}
+
+/// A member of staff as the admin keeps them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Staff {
+    /// Stable id, the actor of their ops.
+    pub id: StaffId,
+    /// The name shown on the lock screen and on receipts.
+    pub name: String,
+    /// What they may do.
+    pub role: Role,
+    /// Their PIN, hashed.
+    pub pin: PinHash,
+    /// A person who left keeps their history but can no longer unlock.
+    pub active: bool,
+}
+
+impl Staff {
+    /// Checks the account before it is saved.
+    pub fn check(&self) -> Result<(), StaffError> {
+        let name = self.name.trim();
+        let len = name.chars().count();
+        if len == 0 || len > MAX_STAFF_NAME || name.chars().any(char::is_control) {
+            return Err(StaffError::BadName);
+        }
+        self.pin.check()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn easy_or_malformed_pins_are_refused() {
+        assert_eq!(check_new_pin("482913"), Ok(()));
+        assert_eq!(check_new_pin("7070"), Ok(()));
+        assert_eq!(check_new_pin("123"), Err(StaffError::PinLength));
+        assert_eq!(check_new_pin("123456789"), Err(StaffError::PinLength));
+        assert_eq!(check_new_pin("12a4"), Err(StaffError::PinNotDigits));
+        assert_eq!(check_new_pin("０１２３"), Err(StaffError::PinNotDigits));
+        for easy in ["0000", "1234", "987654", "55555555"] {
+            assert_eq!(check_new_pin(easy), Err(StaffError::PinTooEasy), "{easy}");
+        }
+    }
+
+    fn hash() -> PinHash {
+        PinHash {
+            salt: "00112233445566778899aabbccddeeff".into(),
+            iterations: PIN_ITERATIONS,
+            hash: "ab".repeat(32),
+        }
+    }
+
+    #[test]
+    fn a_hash_must_look_like_one_and_never_prints() {
+        assert_eq!(hash().check(), Ok(()));
+        let mut weak = hash();
+        weak.iterations = 1;
+        assert_eq!(weak.check(), Err(StaffError::BadHash));
+        let mut upper = hash();
+        upper.salt = upper.salt.to_uppercase();
+        assert_eq!(upper.check(), Err(StaffError::BadHash));
+        assert!(!format!("{:?}", hash()).contains("abab"));
+    }
+
+    #[test]
+    fn matching_needs_every_byte() {
+        let h = hash();
+        assert!(h.matches(&"ab".repeat(32)));
+        assert!(!h.matches(&format!("{}ac", "ab".repeat(31))));
+        assert!(!h.matches("ab"));
+    }
+}

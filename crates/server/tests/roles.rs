@@ -1,0 +1,90 @@
+//! The server folds each op with its actor's role: an op the role may not make is kept,
+//! recorded with its conflict, and answered to the device that sent it.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{TestApp, day, issue, no, op, op_by, staff};
+use loket_core::op::KasiApprove;
+use loket_core::{OpBody, TicketRef};
+use serde_json::json;
+
+#[tokio::test]
+async fn an_operators_kasi_approve_is_recorded_as_a_conflict() {
+    let app = TestApp::start().await;
+    let tablet = app.enrol("Loket 1").await;
+    app.sync(&tablet, 0, &staff(&tablet)).await;
+    let ticket = TicketRef {
+        number: no(&tablet.letter, 1),
+        day: day(),
+    };
+    let approve = |actor: &str| {
+        op_by(
+            &tablet,
+            actor,
+            OpBody::KasiApprove(KasiApprove {
+                ticket: ticket.clone(),
+                note: String::new(),
+            }),
+        )
+    };
+    let ops = [
+        issue(&tablet, 1),
+        approve("operator"),
+        op(&tablet, OpBody::Arrive(ticket.clone())),
+    ];
+    let (status, answer) = app.sync(&tablet, 3, &ops).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let outcome = &answer["pushed"][1]["outcome"];
+    assert_eq!(
+        outcome["conflict"]["reason"]["not_allowed"],
+        json!({"actor": "operator", "role": "operator", "action": "decide"}),
+        "{answer}"
+    );
+    // A step out of turn is a conflict too (arrive before any call), with its reason.
+    assert_eq!(
+        answer["pushed"][2]["outcome"]["conflict"]["reason"]["wrong_stage"]["stage"], "waiting",
+        "{answer}"
+    );
+    // Kept in the log, with the outcome, for every device to see.
+    assert_eq!(app.count("ops").await, 6);
+    let (_, pulled) = app.sync(&tablet, 0, &[]).await;
+    assert_eq!(pulled["ops"][4]["outcome"], *outcome);
+    // An unknown actor is refused the same way.
+    let (_, answer) = app.sync(&tablet, 6, &[approve("stranger")]).await;
+    assert!(
+        answer["pushed"][0]["outcome"]["conflict"]["reason"]["unknown_actor"].is_object(),
+        "{answer}"
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_step_is_a_4xx_and_changes_nothing() {
+    let app = TestApp::start().await;
+    let tablet = app.enrol("Loket 1").await;
+    app.sync(&tablet, 0, &staff(&tablet)).await;
+    let mut bad = serde_json::to_value(op(
+        &tablet,
+        OpBody::Arrive(TicketRef {
+            number: no(&tablet.letter, 1),
+            day: day(),
+        }),
+    ))
+    .unwrap();
+    // A hand-over whose signature is a single dot.
+    bad["body"] = json!({"hand_over": {
+        "ticket": {"number": {"letter": tablet.letter, "serial": 1}, "day": "2026-11-24"},
+        "signature": {"strokes": [[[1, 1]]]},
+        "old_card_returned": false
+    }});
+    let before = app.count("ops").await;
+    let (status, answer) = app
+        .post(
+            "/api/sync",
+            Some(&tablet.token),
+            &json!({"cursor": 3, "push": [issue(&tablet, 1), bad]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert_eq!(app.count("ops").await, before);
+}
