@@ -9,10 +9,14 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use loket_core::catalogue::CaseCode;
 use loket_core::enrol::Enrolment;
+use loket_core::roles::Role;
+use loket_core::staff::Staff;
 use loket_core::sync::Replica;
 use loket_core::{
-    CallTicket, Clock, CounterNo, IssueTicket, OfficeState, Op, OpBody, OpId, Ticket, TicketNo,
+    CallTicket, Clock, ConflictReason, CounterNo, IssueTicket, OfficeState, Op, OpBody, OpId,
+    Outcome, StaffId, Ticket, TicketNo,
 };
+use serde::{Deserialize, Serialize};
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -41,7 +45,7 @@ pub enum EnrolError {
 }
 
 /// Why an action at the counter did not happen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ActionError {
     /// The op could not be written to IndexedDB; nothing changed.
     SaveFailed,
@@ -53,6 +57,16 @@ pub enum ActionError {
     ClockWrong,
     /// The device is not enrolled yet.
     NotEnrolled,
+    /// Nobody is signed in: the tablet is locked.
+    Locked,
+    /// The step cannot happen now, or not by this person; nothing was recorded.
+    Refused(ConflictReason),
+    /// The browser cannot hash a PIN (WebCrypto needs https or localhost).
+    NoCrypto,
+    /// The PIN is not this person's.
+    WrongPin,
+    /// Too many wrong PINs: wait before trying again.
+    TooManyTries,
 }
 
 /// Sync status for the badge.
@@ -95,7 +109,30 @@ pub struct AppState {
     pub elsewhere: RwSignal<bool>,
     /// The server's clock minus this device's, as last seen (ms).
     pub clock_skew: RwSignal<Option<i64>>,
+    /// Who is signed in; `None` shows the lock screen.
+    pub session: RwSignal<Option<Session>>,
+    /// Wrong PINs in a row, and when unlocking may be tried again.
+    pin_fails: StoredValue<(u32, i64)>,
 }
+
+/// Who has unlocked the tablet, and at which counter they work.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// The member of staff: the actor of every op made until the tablet locks.
+    pub staff: StaffId,
+    /// The counter an operator works at.
+    pub counter: Option<CounterNo>,
+    /// Last tap or op, in ms since the epoch: the tablet locks after [`IDLE_LOCK_MS`].
+    pub active_ms: i64,
+}
+
+/// The tablet locks itself after this long without a tap.
+pub const IDLE_LOCK_MS: i64 = 5 * 60 * 1000;
+/// After this many wrong PINs in a row, unlocking waits [`PIN_PAUSE_MS`].
+const MAX_PIN_TRIES: u32 = 5;
+const PIN_PAUSE_MS: i64 = 30_000;
+/// The session survives a reload of this tab (not a closed tab).
+const SESSION_KEY: &str = "loket.session";
 
 /// Sync loop bookkeeping, outside the reactive graph.
 #[derive(Default)]
@@ -155,7 +192,162 @@ impl AppState {
             storage_failed: RwSignal::new(false),
             elsewhere: RwSignal::new(false),
             clock_skew: RwSignal::new(None),
+            session: RwSignal::new(restore_session()),
+            pin_fails: StoredValue::new((0, 0)),
         }
+    }
+
+    /// The member of staff signed in, as the view knows them (tracked).
+    pub fn me(self) -> Option<Staff> {
+        let id = self.session.with(|s| s.as_ref().map(|s| s.staff.clone()))?;
+        self.view.with(|v| v.staff_member(&id).cloned())
+    }
+
+    /// The signed-in person's role (tracked).
+    pub fn role(self) -> Option<Role> {
+        self.me().filter(|s| s.active).map(|s| s.role)
+    }
+
+    /// Whether the signed-in person may do `action` (tracked).
+    pub fn may(self, action: loket_core::Action) -> bool {
+        self.role().is_some_and(|r| r.may(action))
+    }
+
+    /// The counter the signed-in operator works at (tracked).
+    pub fn counter(self) -> Option<CounterNo> {
+        self.session.with(|s| s.as_ref().and_then(|s| s.counter))
+    }
+
+    /// Checks `pin` for `staff` against the synced hash and signs them in at `counter`.
+    pub async fn unlock(
+        self,
+        staff: StaffId,
+        pin: String,
+        counter: Option<CounterNo>,
+    ) -> Result<(), ActionError> {
+        let now = Utc::now().timestamp_millis();
+        let (fails, until) = self.pin_fails.get_value();
+        if now < until {
+            return Err(ActionError::TooManyTries);
+        }
+        let member = self
+            .view
+            .with_untracked(|v| v.staff_member(&staff).cloned())
+            .filter(|s| s.active)
+            .ok_or(ActionError::WrongPin)?;
+        let ok = crate::pin::verify(&pin, &member.pin)
+            .await
+            .map_err(|_| ActionError::NoCrypto)?;
+        if !ok {
+            let fails = fails + 1;
+            let until = if fails >= MAX_PIN_TRIES {
+                now + PIN_PAUSE_MS
+            } else {
+                0
+            };
+            self.pin_fails.set_value((fails % MAX_PIN_TRIES, until));
+            return Err(if until > 0 {
+                ActionError::TooManyTries
+            } else {
+                ActionError::WrongPin
+            });
+        }
+        self.pin_fails.set_value((0, 0));
+        self.set_session(Some(Session {
+            staff,
+            counter,
+            active_ms: now,
+        }));
+        Ok(())
+    }
+
+    /// A stored op by id: the handover holding a signature, for a reprinted receipt.
+    pub async fn stored_op(self, id: OpId) -> Option<Op> {
+        self.db()?.op(&id).await.ok().flatten()
+    }
+
+    /// Moves the signed-in operator to counter `counter`.
+    pub fn set_counter(self, counter: CounterNo) {
+        let mut s = self.session.get_untracked();
+        if let Some(s) = &mut s
+            && s.counter != Some(counter)
+        {
+            s.counter = Some(counter);
+            self.set_session(Some(s.clone()));
+        }
+    }
+
+    /// Locks the tablet: the next person unlocks with their own PIN.
+    pub fn lock(self) {
+        self.set_session(None);
+    }
+
+    /// A tap: the idle timer starts again (written at most every 10 s).
+    pub fn touch(self) {
+        let now = Utc::now().timestamp_millis();
+        let stale = self
+            .session
+            .with_untracked(|s| s.as_ref().is_some_and(|s| now - s.active_ms > 10_000));
+        if stale {
+            let mut s = self.session.get_untracked();
+            if let Some(s) = &mut s {
+                s.active_ms = now;
+            }
+            self.set_session(s);
+        }
+    }
+
+    /// Locks the tablet if nobody tapped for [`IDLE_LOCK_MS`].
+    pub fn lock_if_idle(self) {
+        let now = Utc::now().timestamp_millis();
+        if self
+            .session
+            .with_untracked(|s| s.as_ref().is_some_and(|s| now - s.active_ms > IDLE_LOCK_MS))
+        {
+            self.lock();
+        }
+    }
+
+    fn set_session(self, session: Option<Session>) {
+        use gloo_storage::{SessionStorage, Storage};
+        match &session {
+            Some(s) => {
+                let _ = SessionStorage::set(SESSION_KEY, s);
+            }
+            None => SessionStorage::delete(SESSION_KEY),
+        }
+        self.session.set(session);
+    }
+
+    /// Creates the office's first account, an admin, and signs them in. Only offered while
+    /// the office has no staff at all; the fold refuses it otherwise.
+    pub async fn create_first_admin(self, name: String, pin: String) -> Result<(), ActionError> {
+        let hash = crate::pin::hash_new(&pin)
+            .await
+            .map_err(|_| ActionError::NoCrypto)?;
+        let id = new_staff_id();
+        let staff = Staff {
+            id: id.clone(),
+            name,
+            role: Role::Admin,
+            pin: hash,
+            active: true,
+        };
+        self.set_session(Some(Session {
+            staff: id,
+            counter: None,
+            active_ms: Utc::now().timestamp_millis(),
+        }));
+        if let Err(e) = self.act(OpBody::SaveStaff(staff)).await {
+            self.set_session(None);
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Records `body` as the signed-in person, if the core says it can happen now.
+    pub async fn act(self, body: OpBody) -> Result<Op, ActionError> {
+        self.record(move |_, _| Ok(body)).await
     }
 
     /// Opens the database `name`, loads the view and pending ops, and starts syncing.
@@ -237,6 +429,10 @@ impl AppState {
         if Clock::judge(Utc::now(), self.clock_skew.get_untracked()) == Clock::Wrong {
             return Err(ActionError::ClockWrong);
         }
+        let actor = self
+            .session
+            .with_untracked(|s| s.as_ref().map(|s| s.staff.clone()))
+            .ok_or(ActionError::Locked)?;
         let lock = self.record_lock.get_value();
         let _one_at_a_time = lock.enter().await;
         let body = self.replica.with_value(|r| make(r, &enrolment))?;
@@ -244,10 +440,19 @@ impl AppState {
             id: OpId(uuid::Uuid::now_v7()),
             office: enrolment.office.code,
             device: enrolment.device,
-            actor: enrolment.actor,
+            actor,
             at: Utc::now(),
             body,
         };
+        op.validate().map_err(|_| ActionError::SaveFailed)?;
+        // Try it on a copy of the view first: a step out of turn or beyond the person's role
+        // is explained now, and never recorded.
+        if let Outcome::Conflict { reason } =
+            self.replica.with_value(|r| r.view().clone().apply(&op))
+        {
+            return Err(ActionError::Refused(reason));
+        }
+        self.touch();
         let order = self.engine.with_value(|e| {
             let o = e.next_order.get();
             e.next_order.set(o + 1.0);
@@ -308,10 +513,7 @@ impl AppState {
 
     /// The ticket an op is about, as the view holds it now.
     fn ticket_of(self, op: &Op) -> Result<Ticket, ActionError> {
-        let (day, number) = match &op.body {
-            OpBody::IssueTicket(b) => (b.day, &b.number),
-            OpBody::CallTicket(b) => (b.day, &b.number),
-        };
+        let (number, day) = op.body.ticket().ok_or(ActionError::SaveFailed)?;
         self.view
             .with_untracked(|v| v.ticket(day, number).cloned())
             .ok_or(ActionError::SaveFailed)
@@ -473,6 +675,19 @@ impl Default for AppState {
     fn default() -> Self {
         Self::new()
     }
+}
+
+fn restore_session() -> Option<Session> {
+    use gloo_storage::{SessionStorage, Storage};
+    let session: Session = SessionStorage::get(SESSION_KEY).ok()?;
+    (Utc::now().timestamp_millis() - session.active_ms <= IDLE_LOCK_MS).then_some(session)
+}
+
+/// A new staff id: `s-` and 12 hex digits of a random UUID, unique enough for one office.
+pub fn new_staff_id() -> StaffId {
+    let hex = uuid::Uuid::now_v7().simple().to_string();
+    // The id is 14 ASCII characters from a fixed alphabet, always valid.
+    StaffId::new(format!("s-{}", &hex[20..])).unwrap_or_else(|_| unreachable!())
 }
 
 /// The shared state, from context.

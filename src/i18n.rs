@@ -38,6 +38,15 @@ impl Lang {
         }
     }
 
+    /// One of two words given side by side: newer pages name both languages at the call,
+    /// which keeps a missing translation a compile error as the [`Texts`] struct does.
+    pub fn tr(self, id: &'static str, en: &'static str) -> &'static str {
+        match self {
+            Lang::Id => id,
+            Lang::En => en,
+        }
+    }
+
     /// The words in this language.
     pub fn t(self) -> &'static Texts {
         match self {
@@ -99,6 +108,7 @@ pub struct Texts {
     pub conflict_already_called: &'static str,
     pub conflict_unknown: &'static str,
     pub conflict_duplicate: &'static str,
+    pub step_refused: &'static str,
     // Sync badge
     pub online: &'static str,
     pub offline: &'static str,
@@ -166,6 +176,7 @@ pub static ID: Texts = Texts {
     conflict_already_called: "sudah dipanggil lebih dulu ke loket",
     conflict_unknown: "tidak ditemukan",
     conflict_duplicate: "nomor ganda",
+    step_refused: "Langkah ini tidak dapat dilakukan sekarang.",
     online: "Terhubung",
     offline: "Offline",
     pending_ops: "belum terkirim",
@@ -232,6 +243,7 @@ pub static EN: Texts = Texts {
     conflict_already_called: "was already called to counter",
     conflict_unknown: "not found",
     conflict_duplicate: "duplicate number",
+    step_refused: "This step cannot be taken now.",
     online: "Online",
     offline: "Offline",
     pending_ops: "not yet sent",

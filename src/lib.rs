@@ -9,6 +9,7 @@ pub mod app_state;
 pub mod components;
 pub mod i18n;
 pub mod nav;
+pub mod pin;
 pub mod pwa;
 pub mod routes;
 pub mod single_tab;
@@ -54,9 +55,14 @@ pub fn App() -> impl IntoView {
     );
     // The clock the pages read: the day turns at midnight on an idle tablet too.
     set_interval(
-        move || app.now.set(chrono::Utc::now()),
+        move || {
+            app.now.set(chrono::Utc::now());
+            app.lock_if_idle();
+        },
         std::time::Duration::from_secs(30),
     );
+    let _taps = window_event_listener(leptos::ev::pointerdown, move |_| app.touch());
+    std::mem::forget(_taps);
     Effect::new(move |_| {
         if let Some(html) = document().document_element() {
             let _ = html.set_attribute("lang", lang.get().code());
@@ -83,9 +89,18 @@ pub fn App() -> impl IntoView {
                     }
                 >
                     <EnrolmentGate />
-                    {move || match nav.route() {
-                        Route::Counter => view! { <routes::counter::CounterPage /> }.into_any(),
-                        Route::Enrol => view! { <routes::enrol::EnrolPage /> }.into_any(),
+                    {move || {
+                        let route = nav.route();
+                        let locked = app.session.with(Option::is_none)
+                            || app.me().is_none_or(|s| !s.active);
+                        match route {
+                            Route::Enrol => view! { <routes::enrol::EnrolPage /> }.into_any(),
+                            _ if locked => view! { <routes::lock::LockScreen /> }.into_any(),
+                            Route::Counter => view! { <routes::counter::CounterPage /> }.into_any(),
+                            Route::Kasi => view! { <routes::kasi::KasiPage /> }.into_any(),
+                            Route::Print => view! { <routes::print::PrintPage /> }.into_any(),
+                            Route::Admin => view! { <routes::admin::AdminPage /> }.into_any(),
+                        }
                     }}
                 </Show>
             </div>
@@ -106,6 +121,41 @@ fn EnrolmentGate() -> impl IntoView {
             nav.replace(Route::Counter);
         }
     });
+}
+
+/// The pages the signed-in person's role uses, who is signed in, and the lock button.
+#[component]
+fn StaffNav() -> impl IntoView {
+    use loket_core::Action;
+    let app = app_state::use_app();
+    let lang = i18n::use_lang();
+    let nav = nav::use_nav();
+    let t = move |id, en| lang.get().tr(id, en);
+    let link = move |route: Route,
+                     id: &'static str,
+                     label: (&'static str, &'static str),
+                     action: Action| {
+        view! {
+            <button id=id class="tab" hidden=move || !app.may(action)
+                aria-current=move || if nav.route() == route { "page" } else { "false" }
+                on:click=move |_| nav.go(route)>
+                {move || t(label.0, label.1)}
+            </button>
+        }
+    };
+    view! {
+        <Show when=move || app.me().is_some()>
+            <nav class="staff-nav" aria-label=move || t("Halaman", "Pages")>
+                {link(Route::Counter, "nav-counter", ("Loket", "Counter"), Action::IssueTicket)}
+                {link(Route::Kasi, "nav-kasi", ("Kasi", "Kasi"), Action::Decide)}
+                {link(Route::Print, "nav-print", ("Cetak & serah", "Print & hand over"), Action::Print)}
+                {link(Route::Print, "nav-stock", ("Blanko", "Blank cards"), Action::ReceiveStock)}
+                {link(Route::Admin, "nav-admin", ("Admin", "Admin"), Action::Administer)}
+                <span class="who" data-testid="signed-in">{move || app.me().map(|s| s.name)}</span>
+                <button id="lock" class="button secondary" on:click=move |_| app.lock()>{move || t("Kunci", "Lock")}</button>
+            </nav>
+        </Show>
+    }
 }
 
 #[component]
@@ -140,6 +190,7 @@ fn Header() -> impl IntoView {
             <Show when=move || app.enrolment.with(|e| e.is_some())>
                 <SyncBadge />
             </Show>
+            <StaffNav />
         </header>
     }
 }

@@ -11,6 +11,12 @@ use leptos::prelude::*;
 pub enum Route {
     /// `/`: the counter screen.
     Counter,
+    /// `/kasi`: the Kasi's inbox of escalated files.
+    Kasi,
+    /// `/cetak`: the print queue, blank cards and the handover.
+    Print,
+    /// `/admin`: staff, counters and standard times.
+    Admin,
     /// `/daftar`: enrolling this device.
     Enrol,
 }
@@ -20,6 +26,9 @@ impl Route {
     pub fn parse(path: &str) -> Self {
         match path.trim_end_matches('/') {
             "/daftar" => Route::Enrol,
+            "/kasi" => Route::Kasi,
+            "/cetak" => Route::Print,
+            "/admin" => Route::Admin,
             _ => Route::Counter,
         }
     }
@@ -28,6 +37,9 @@ impl Route {
     pub fn path(self) -> &'static str {
         match self {
             Route::Counter => "/",
+            Route::Kasi => "/kasi",
+            Route::Print => "/cetak",
+            Route::Admin => "/admin",
             Route::Enrol => "/daftar",
         }
     }

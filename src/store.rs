@@ -290,6 +290,23 @@ impl Db {
         Ok(own)
     }
 
+    /// One stored op by its id (a handover's signature, for reprinting its receipt).
+    pub async fn op(&self, id: &loket_core::OpId) -> Result<Option<Op>> {
+        let tx = self.rexie.transaction(&[OPS], TransactionMode::ReadOnly)?;
+        let value = tx
+            .store(OPS)?
+            .get(JsValue::from_str(&id.to_string()))
+            .await?;
+        tx.done().await?;
+        match value {
+            Some(v) if !v.is_undefined() => {
+                let rec = OpRecord::from_js(&v)?;
+                serde_json::from_str(&rec.op).map(Some).map_err(decode_err)
+            }
+            _ => Ok(None),
+        }
+    }
+
     /// How many ops are stored, and how many of them are pending.
     pub async fn count_ops(&self) -> Result<(u32, u32)> {
         let tx = self.rexie.transaction(&[OPS], TransactionMode::ReadOnly)?;

@@ -1,4 +1,7 @@
 //! Pieces shared by the pages.
 
 pub mod banners;
+pub mod receipt;
+pub mod signature_pad;
 pub mod sync_badge;
+pub mod ticket_slip;

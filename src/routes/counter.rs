@@ -7,10 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use loket_core::catalogue::{CaseCode, DEFAULT_CASES, default_case};
 use loket_core::state::ConflictReason;
-use loket_core::{CounterNo, Ticket, TicketStatus};
-
-/// How many counters the select offers until counters are configured (issue 3).
-const COUNTERS: u8 = 4;
+use loket_core::{CounterNo, Ticket};
 
 fn case_name(lang: crate::i18n::Lang, code: &CaseCode) -> String {
     match (default_case(code), lang) {
@@ -27,6 +24,8 @@ fn action_error(t: &'static Texts, e: ActionError) -> &'static str {
         ActionError::QueueEmpty => t.queue_empty,
         ActionError::NotEnrolled => t.not_enrolled,
         ActionError::ClockWrong => t.clock_refused,
+        ActionError::Refused(_) | ActionError::Locked => t.step_refused,
+        ActionError::NoCrypto | ActionError::WrongPin | ActionError::TooManyTries => t.save_failed,
     }
 }
 
@@ -38,7 +37,7 @@ pub fn CounterPage() -> impl IntoView {
     let t = move || lang.get().t();
     let case = RwSignal::new(DEFAULT_CASES[0].code.to_string());
     let priority = RwSignal::new(false);
-    let counter = RwSignal::new(1u8);
+    let counter = RwSignal::new(app.counter().map_or(1, CounterNo::get));
     let last_issued = RwSignal::new(None::<Ticket>);
     let serving = RwSignal::new(None::<Ticket>);
     let message = RwSignal::new(None::<&'static str>);
@@ -68,7 +67,10 @@ pub fn CounterPage() -> impl IntoView {
         calling.set(true);
         spawn_local(async move {
             let result = match CounterNo::new(counter.get_untracked()) {
-                Ok(c) => app.call_next(c).await,
+                Ok(c) => {
+                    app.set_counter(c);
+                    app.call_next(c).await
+                }
                 Err(_) => Err(ActionError::SaveFailed),
             };
             calling.set(false);
@@ -96,20 +98,13 @@ pub fn CounterPage() -> impl IntoView {
                 .with(|v| v.conflicts_of(&device).map(|c| c.reason.clone()).collect())
         })
     };
-    let conflict_text = move |reason: &ConflictReason| match reason {
-        ConflictReason::AlreadyCalled {
-            number, counter, ..
-        } => {
-            format!("{number} {} {counter}", t().conflict_already_called)
-        }
-        ConflictReason::UnknownTicket { number } => format!("{number} {}", t().conflict_unknown),
-        ConflictReason::DuplicateNumber { number } => {
-            format!("{number} {}", t().conflict_duplicate)
-        }
-    };
-    let called_to = |ticket: &Ticket| match &ticket.status {
-        TicketStatus::Called { counter, .. } => counter.to_string(),
-        TicketStatus::Waiting => String::new(),
+    let conflict_text = move |reason: &ConflictReason| conflict_text(lang.get(), reason);
+    let called_to = |ticket: &Ticket| {
+        ticket
+            .stage
+            .counter()
+            .map(|c| c.to_string())
+            .unwrap_or_default()
     };
     let time_of = move |ticket: &Ticket| {
         app.enrolment.with(|e| {
@@ -194,8 +189,8 @@ pub fn CounterPage() -> impl IntoView {
                                 }
                             }
                         >
-                            {(1..=COUNTERS)
-                                .map(|n| view! { <option value=n.to_string()>{n}</option> })
+                            {move || (1..=app.view.with(|v| v.counters()))
+                                .map(|n| view! { <option value=n.to_string() selected=move || counter.get() == n>{n}</option> })
                                 .collect_view()}
                         </select>
                         <button
@@ -209,6 +204,7 @@ pub fn CounterPage() -> impl IntoView {
                             {move || t().call_next}
                         </button>
                     </div>
+                    <crate::routes::visit::CallNumber counter=counter />
                     <div class="now-serving" aria-live="assertive">
                         <span class="label">{move || t().now_serving}</span>
                         <span class="number" data-testid="now-serving">
@@ -218,6 +214,7 @@ pub fn CounterPage() -> impl IntoView {
                             <span class="meta">{t().counter_label} " " {called_to(&tk)} " · " {case_name(lang.get(), &tk.case)}</span>
                         })}
                     </div>
+                    <crate::routes::visit::AtCounter counter=counter />
                     <h3>{move || t().waiting_title} " (" {move || waiting().len()} ")"</h3>
                     <ol id="waiting" class="waiting">
                         // A few dozen rows at most: drawn anew on each change, which costs
@@ -252,5 +249,68 @@ pub fn CounterPage() -> impl IntoView {
                 </ul>
             </section>
         </main>
+    }
+}
+
+/// A conflict's reason, said to the person who made the op.
+pub fn conflict_text(lang: crate::i18n::Lang, reason: &ConflictReason) -> String {
+    use ConflictReason as R;
+    let t = lang.t();
+    match reason {
+        R::AlreadyCalled {
+            number, counter, ..
+        } => format!("{number} {} {counter}", t.conflict_already_called),
+        R::UnknownTicket { number } => format!("{number} {}", t.conflict_unknown),
+        R::DuplicateNumber { number } => format!("{number} {}", t.conflict_duplicate),
+        R::WrongStage { number, .. } => format!(
+            "{number}: {}",
+            lang.tr(
+                "langkah ini tidak sesuai tahap tiket (sudah dikerjakan di perangkat lain?)",
+                "this step does not fit where the ticket stands (done on another device?)"
+            )
+        ),
+        R::UnknownActor { .. } => lang
+            .tr(
+                "Dibuat oleh akun yang tidak dikenal kantor ini.",
+                "Made by an account this office does not know.",
+            )
+            .into(),
+        R::NotAllowed { .. } => lang
+            .tr(
+                "Peran akun ini tidak boleh melakukan langkah tersebut; langkah ditolak.",
+                "This account's role may not take that step; it was refused.",
+            )
+            .into(),
+        R::NotConforming { number } => format!(
+            "{number}: {}",
+            lang.tr(
+                "berkas belum lengkap/sesuai, harus diteruskan ke Kasi.",
+                "the file does not conform and must go to the Kasi."
+            )
+        ),
+        R::NoBlankCards => lang
+            .tr(
+                "Blanko KTP-el habis: pencetakan ditolak. Terbitkan Suket.",
+                "No blank cards left: the print was refused. Issue a Suket.",
+            )
+            .into(),
+        R::UnknownCounter { counter } => format!(
+            "{} {counter} {}",
+            lang.tr("Loket", "Counter"),
+            lang.tr("tidak ada di kantor ini.", "does not exist in this office.")
+        ),
+        R::StaleCatalogue { current } => format!(
+            "{} {current}.",
+            lang.tr(
+                "Daftar layanan sudah diubah di perangkat lain; versi sekarang",
+                "The service list was changed on another device; now version",
+            )
+        ),
+        R::LastAdmin => lang
+            .tr(
+                "Kantor harus tetap punya satu admin aktif.",
+                "The office must keep one active admin.",
+            )
+            .into(),
     }
 }

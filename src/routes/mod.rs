@@ -1,4 +1,9 @@
 //! One module per page.
 
+pub mod admin;
 pub mod counter;
 pub mod enrol;
+pub mod kasi;
+pub mod lock;
+pub mod print;
+pub mod visit;

@@ -48,16 +48,110 @@ pub async fn type_into(p: &Profile, selector: &str, text: &str) {
     }
 }
 
-/// Enrols a new tablet: opens the app, which shows the enrolment form on a first visit,
-/// enters the admin code and a device name, and waits for the counter page.
+/// The operator every test signs in as, and their PIN.
+pub const OPERATOR: (&str, &str) = ("Operator Loket", "135790");
+/// The office's first admin, and their PIN.
+pub const ADMIN: (&str, &str) = ("Admin Kantor", "482913");
+
+/// Enrols a new tablet and signs the operator in: opens the app, which shows the enrolment
+/// form on a first visit, enters the admin code and a device name; then, on an office with
+/// no staff yet, creates the first admin and the operator; and unlocks as the operator.
 pub async fn enrol(p: &Profile, admin_code: &str, device_name: &str) {
+    enrol_only(p, admin_code, device_name).await;
+    if first_office(p).await {
+        create_first_admin(p).await;
+        add_staff(p, OPERATOR.0, "0", OPERATOR.1).await;
+        lock(p).await;
+    }
+    unlock(p, OPERATOR.0, OPERATOR.1).await;
+    check::exists(p, "#issue-ticket").await;
+}
+
+/// Enrols the tablet and waits for the lock screen.
+pub async fn enrol_only(p: &Profile, admin_code: &str, device_name: &str) {
     open(p, "/").await;
     check::exists(p, "#enrol-code").await;
     type_into(p, "#enrol-code", admin_code).await;
     type_into(p, "#enrol-name", device_name).await;
     click(p, "#enrol-submit").await;
     check::path(p, "/").await;
-    check::exists(p, "#issue-ticket").await;
+}
+
+/// Whether the lock screen offers to create the office's first account (waits for one of
+/// the two lock screens).
+pub async fn first_office(p: &Profile) -> bool {
+    check::until(p, "a lock screen", WAIT, async || {
+        if find::exists(p, "#first-name").await.unwrap_or(false) {
+            Ok(true)
+        } else if find::exists(p, "#people .person").await.unwrap_or(false) {
+            Ok(false)
+        } else {
+            Err("neither the first-admin form nor the staff list".to_string())
+        }
+    })
+    .await
+}
+
+/// Creates the first admin ([`ADMIN`]) and waits until they are signed in.
+pub async fn create_first_admin(p: &Profile) {
+    type_into(p, "#first-name", ADMIN.0).await;
+    type_into(p, "#first-pin", ADMIN.1).await;
+    type_into(p, "#first-pin-again", ADMIN.1).await;
+    click(p, "#first-submit").await;
+    check::exists(p, "#nav-admin").await;
+}
+
+/// As the signed-in admin: adds a member of staff with `role` (the index in the role
+/// select: 0 operator, 1 Kasi, 2 staff, 3 admin) and waits until they are listed.
+pub async fn add_staff(p: &Profile, name: &str, role: &str, pin: &str) {
+    click(p, "#nav-admin").await;
+    type_into(p, "#staff-name", name).await;
+    select(p, "#staff-role", role).await;
+    type_into(p, "#staff-pin", pin).await;
+    click(p, "#staff-save").await;
+    let what = format!("{name} in the staff list");
+    check::until(p, &what, WAIT, async || {
+        let list = find::text(p, "#staff-list")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        if list.contains(name) {
+            Ok(())
+        } else {
+            Err(format!("the list says {list:?}"))
+        }
+    })
+    .await;
+}
+
+/// Chooses the option with `value` in the select matching `selector`.
+pub async fn select(p: &Profile, selector: &str, value: &str) {
+    let option = format!("{selector} option[value='{value}']");
+    click(p, &option).await;
+}
+
+/// Locks the tablet.
+pub async fn lock(p: &Profile) {
+    click(p, "#lock").await;
+    check::exists(p, "#people .person").await;
+}
+
+/// On the lock screen: taps `name`, types `pin`, unlocks, and waits for the staff menu.
+pub async fn unlock(p: &Profile, name: &str, pin: &str) {
+    let person =
+        format!("//button[contains(@class,'person')][.//span[@class='name' and text()='{name}']]");
+    let what = format!("{name} on the lock screen");
+    check::until(p, &what, WAIT, async || {
+        match p.driver.find(By::XPath(&person)).await {
+            Ok(button) => button.click().await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        }
+    })
+    .await;
+    type_into(p, "#unlock-pin", pin).await;
+    click(p, "#unlock-submit").await;
+    check::exists(p, "#lock").await;
 }
 
 /// Issues a walk-in ticket with the form's defaults and returns its number (`A-001`),
