@@ -68,6 +68,9 @@ pub fn App() -> impl IntoView {
             let _ = html.set_attribute("lang", lang.get().code());
         }
     });
+    // A memo, so a page is rebuilt only when the lock state flips, not on every change of
+    // the view (which would reset what the page holds, like the last ticket shown).
+    let locked = Memo::new(move |_| app.me().is_none_or(|s| !s.active));
     view! {
             <div id="app" data-ready=move || app.ready.get().to_string()>
                 <Header />
@@ -91,8 +94,7 @@ pub fn App() -> impl IntoView {
                     <EnrolmentGate />
                     {move || {
                         let route = nav.route();
-                        let locked = app.session.with(Option::is_none)
-                            || app.me().is_none_or(|s| !s.active);
+                        let locked = locked.get();
                         match route {
                             Route::Enrol => view! { <routes::enrol::EnrolPage /> }.into_any(),
                             _ if locked => view! { <routes::lock::LockScreen /> }.into_any(),

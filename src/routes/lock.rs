@@ -4,6 +4,7 @@
 
 use crate::app_state::{ActionError, use_app};
 use crate::i18n::{Lang, use_lang};
+use crate::nav::Route;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use loket_core::roles::Role;
@@ -141,6 +142,7 @@ fn FirstAdmin() -> impl IntoView {
 fn Unlock() -> impl IntoView {
     let app = use_app();
     let lang = use_lang();
+    let nav = crate::nav::use_nav();
     let chosen = RwSignal::new(None::<StaffId>);
     let pin = RwSignal::new(String::new());
     let counter = RwSignal::new(last_counter());
@@ -180,6 +182,14 @@ fn Unlock() -> impl IntoView {
                     if let Some(c) = at {
                         remember_counter(c.get());
                     }
+                    // Each role starts on the page of its work.
+                    let home = match chosen_role() {
+                        Some(Role::Kasi) => Route::Kasi,
+                        Some(Role::Admin) => Route::Admin,
+                        Some(Role::Staff) => Route::Print,
+                        _ => Route::Counter,
+                    };
+                    nav.go(home);
                 }
                 Err(e) => error.set(Some(unlock_error(l, &e))),
             }

@@ -1,0 +1,280 @@
+//! The walk-in service A1–A6 across two devices: the operator's tablet and the Kasi's
+//! device. The happy path ends with a signed receipt; an escalated file is approved on the
+//! Kasi's device and printed; another is returned with an explanation; a no-show is
+//! recalled; printing stops when the blank cards run out and a Suket is issued instead;
+//! and the operator's tablet shows no Kasi decisions at all.
+
+use loket_e2e::{Chromedriver, Profile, Server, WAIT, action, check, find};
+use thirtyfour::prelude::*;
+
+const KASI: (&str, &str) = ("Kasi Pelum", "246810");
+/// A valid NIK: a woman born 1 July 1990 (day 01 + 40).
+const NIK: &str = "5102024107900001";
+
+/// Checks the ticket at the counter is at `stage`.
+async fn at_stage(p: &Profile, stage: &str) {
+    let what = format!("the ticket at the counter to be {stage}");
+    check::until(p, &what, WAIT, async || {
+        match find::text(p, "[data-testid=at-counter-stage]").await {
+            Ok(Some(s)) if s == stage => Ok(()),
+            other => Err(format!("it is {other:?}")),
+        }
+    })
+    .await;
+}
+
+/// Fills the checklist: every document valid (or the first missing), the NIK, a name, and
+/// the SIAK answer.
+async fn fill_checklist(p: &Profile, all_valid: bool, siak: &str) {
+    let docs = p
+        .driver
+        .find_all(By::Css("#checklist .docs li"))
+        .await
+        .unwrap_or_default();
+    assert!(!docs.is_empty(), "the checklist lists the case's documents");
+    for (i, doc) in docs.iter().enumerate() {
+        let state = if all_valid || i > 0 {
+            "valid"
+        } else {
+            "missing"
+        };
+        let chip = doc
+            .find(By::Css(&format!("button[data-state='{state}']")))
+            .await
+            .expect("each document has its three answers");
+        chip.click().await.expect("a chip can be tapped");
+    }
+    action::type_into(p, "#nik", NIK).await;
+    let decoded = find::text(p, "[data-testid=nik-decoded]")
+        .await
+        .ok()
+        .flatten();
+    let decoded = decoded.unwrap_or_default();
+    assert!(
+        decoded.contains("01-07-1990") && decoded.contains("Perempuan"),
+        "{decoded}"
+    );
+    action::type_into(p, "#applicant-name", "Ni Made Ayu").await;
+    action::click(p, siak).await;
+}
+
+/// Calls the next ticket and takes it to the checklist.
+async fn to_checklist(p: &Profile) -> String {
+    let number = action::call_next(p).await;
+    at_stage(p, "called").await;
+    action::click(p, "#arrive").await;
+    at_stage(p, "arrived").await;
+    action::click(p, "#receive-documents").await;
+    at_stage(p, "verifying").await;
+    number
+}
+
+/// Draws a signature with the pointer in the pad.
+async fn sign(p: &Profile) {
+    let pad = p
+        .driver
+        .find(By::Css("#signature-pad"))
+        .await
+        .expect("the pad");
+    let mut chain = p
+        .driver
+        .action_chain()
+        .move_to_element_with_offset(&pad, -150, 0)
+        .click_and_hold();
+    for i in 0..12 {
+        chain = chain.move_by_offset(25, if i % 2 == 0 { 30 } else { -30 });
+    }
+    chain.release().perform().await.expect("drawing works");
+    let what = "the signature to be accepted";
+    check::until(p, what, WAIT, async || {
+        let ok = p
+            .driver
+            .find(By::Css("[data-testid=signature-state]"))
+            .await;
+        match ok {
+            Ok(el) => match el.attr("data-ok").await {
+                Ok(Some(v)) if v == "true" => Ok(()),
+                other => Err(format!("data-ok is {other:?}")),
+            },
+            Err(e) => Err(e.to_string()),
+        }
+    })
+    .await;
+}
+
+/// Waits until `selector`'s text contains `text` (syncing the device now and then).
+async fn sees(p: &Profile, selector: &str, text: &str) {
+    let what = format!("{selector} to show {text}");
+    action::sync_until(p, &what, async || {
+        let shown = find::text(p, selector)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        if shown.contains(text) {
+            Ok(())
+        } else {
+            Err(format!("it shows {shown:?}"))
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_walk_in_service_from_number_to_signed_receipt() {
+    let server = Server::start().await;
+    let chromedriver = Chromedriver::start().await;
+    let tablet = Profile::open(&chromedriver, &server, "operator-tablet").await;
+    let kasi = Profile::open(&chromedriver, &server, "kasi-device").await;
+
+    // The admin sets the office up on the tablet: the operator, the Kasi, 2 blank cards.
+    action::enrol_only(&tablet, server.admin_code(), "Tablet loket 1").await;
+    assert!(action::first_office(&tablet).await);
+    action::create_first_admin(&tablet).await;
+    action::add_staff(&tablet, action::OPERATOR.0, "0", action::OPERATOR.1).await;
+    action::add_staff(&tablet, KASI.0, "1", KASI.1).await;
+    action::click(&tablet, "#nav-stock").await;
+    action::type_into(&tablet, "#stock-count", "2").await;
+    action::type_into(&tablet, "#stock-note", "SJ-2026/11/001").await;
+    action::click(&tablet, "#stock-receive").await;
+    sees(&tablet, "[data-testid=stock-on-hand]", "2").await;
+    action::lock(&tablet).await;
+    // A wrong PIN is refused with a message.
+    action::type_into(&tablet, "#unlock-pin", "000000").await;
+    action::unlock(&tablet, action::OPERATOR.0, action::OPERATOR.1).await;
+    // The operator sees no Kasi or admin pages.
+    assert!(
+        !find::exists(&tablet, "#nav-kasi:not([hidden])")
+            .await
+            .unwrap_or(true)
+    );
+    assert!(
+        !find::exists(&tablet, "#nav-admin:not([hidden])")
+            .await
+            .unwrap_or(true)
+    );
+
+    // The Kasi's own device.
+    action::enrol_only(&kasi, server.admin_code(), "HP Kasi").await;
+    assert!(
+        !action::first_office(&kasi).await,
+        "the staff synced before anyone signs in"
+    );
+    action::unlock(&kasi, KASI.0, KASI.1).await;
+    action::click(&kasi, "#nav-kasi").await;
+
+    // A1: three tickets.
+    for _ in 0..3 {
+        action::issue_ticket(&tablet).await;
+    }
+
+    // Happy path: A-001 conforms, is printed and handed over against a signature.
+    let first = to_checklist(&tablet).await;
+    assert_eq!(first, "A-001");
+    check::exists(&tablet, "[data-testid=step-timer][data-step=A4]").await;
+    fill_checklist(&tablet, true, "#siak-matches").await;
+    action::click(&tablet, "#ready-to-print").await;
+    action::click(&tablet, "#nav-print").await;
+    action::click(&tablet, "#print-queue li[data-ticket='A-001'] .print-card").await;
+    sees(&tablet, "[data-testid=stock-on-hand]", "1").await;
+    action::click(&tablet, "#to-hand-over li[data-ticket='A-001'] .choose").await;
+    sign(&tablet).await;
+    action::click(&tablet, "#old-card").await;
+    action::click(&tablet, "#hand-over").await;
+    sees(&tablet, "[data-testid=receipt-number]", "A-001").await;
+    let nik = find::text(&tablet, "[data-testid=receipt-nik]")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    assert!(
+        nik.contains("510202") && !nik.contains(NIK),
+        "masked NIK on the receipt: {nik}"
+    );
+    sees(&tablet, "[data-testid=receipt-name]", "Ni Made Ayu").await;
+    check::exists(&tablet, "[data-testid=receipt-old-card]").await;
+    let path = tablet
+        .driver
+        .find(By::Css("[data-testid=receipt-signature]"))
+        .await
+        .expect("the signature on the receipt")
+        .attr("d")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    assert!(
+        path.matches('L').count() >= 10,
+        "the drawn strokes are on the receipt: {path}"
+    );
+    action::click(&tablet, "#close-receipt").await;
+    // It can be reprinted later.
+    action::click(&tablet, "#handed-over li[data-ticket='A-001'] .reprint").await;
+    sees(&tablet, "[data-testid=receipt-number]", "A-001").await;
+    action::click(&tablet, "#close-receipt").await;
+
+    // No-show and recall: A-002 does not come, is recalled, then put back for later.
+    action::click(&tablet, "#nav-counter").await;
+    let second = action::call_next(&tablet).await;
+    assert_eq!(second, "A-002");
+    action::click(&tablet, "#recall").await;
+    action::click(&tablet, "#no-show").await;
+    check::waiting(&tablet, &["A-002", "A-003"]).await;
+
+    // Escalation: A-002 again, SIAK not verified: to the Kasi, who approves on her device.
+    let again = to_checklist(&tablet).await;
+    assert_eq!(again, "A-002");
+    fill_checklist(&tablet, true, "#siak-not-verified").await;
+    assert!(
+        !find::exists(&tablet, "#ready-to-print:not([disabled])")
+            .await
+            .unwrap_or(true)
+    );
+    action::type_into(&tablet, "#escalate-reason", "Data SIAK belum terverifikasi").await;
+    action::click(&tablet, "#escalate").await;
+    sees(&kasi, "#kasi-files", "A-002").await;
+    sees(&kasi, "#kasi-files", "Data SIAK belum terverifikasi").await;
+    action::click(&kasi, "#kasi-files li[data-ticket='A-002'] .approve").await;
+    action::click(&tablet, "#nav-print").await;
+    sees(&tablet, "#print-queue", "A-002").await;
+    action::click(&tablet, "#print-queue li[data-ticket='A-002'] .spoil-card").await;
+    sees(&tablet, "[data-testid=stock-on-hand]", "0").await;
+    // No card left: printing is refused on screen, a Suket is offered and recorded.
+    check::exists(&tablet, "[data-testid=stock-low]").await;
+    check::exists(
+        &tablet,
+        "#print-queue li[data-ticket='A-002'] .print-card[disabled]",
+    )
+    .await;
+    action::click(&tablet, "#print-queue li[data-ticket='A-002'] .issue-suket").await;
+    sees(&tablet, "#to-hand-over", "A-002").await;
+
+    // Return: A-003 is incomplete; the Kasi returns it with an explanation.
+    action::click(&tablet, "#nav-counter").await;
+    let third = to_checklist(&tablet).await;
+    assert_eq!(third, "A-003");
+    fill_checklist(&tablet, false, "#siak-matches").await;
+    action::type_into(&tablet, "#escalate-reason", "KK tidak dibawa").await;
+    action::click(&tablet, "#escalate").await;
+    sees(&kasi, "#kasi-files", "A-003").await;
+    action::type_into(
+        &kasi,
+        "#kasi-files li[data-ticket='A-003'] .return-text",
+        "Bawa KK asli.",
+    )
+    .await;
+    action::click(&kasi, "#kasi-files li[data-ticket='A-003'] .give-back").await;
+    action::sync_until_settled(&kasi).await;
+    sees(&kasi, "#kasi-files", "").await;
+    assert!(
+        !find::text(&kasi, "#kasi-files")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+            .contains("A-003")
+    );
+
+    tablet.quit().await;
+    kasi.quit().await;
+}
