@@ -61,6 +61,8 @@ async fn a_second_tab_stands_aside() {
         .await
         .expect("switch to the third tab");
     action::open(&tablet, "/").await;
+    // A new tab starts locked: whoever uses it signs in again.
+    action::unlock(&tablet, action::OPERATOR.0, action::OPERATOR.1).await;
     check::waiting(&tablet, &["A-001", "A-002"]).await;
 
     tablet.quit().await;
