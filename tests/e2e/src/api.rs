@@ -49,6 +49,32 @@ impl Device {
         self.enrolment.office.service_day(Utc::now())
     }
 
+    /// Records the office's first account, an admin, as the enrolment's actor: ops by an
+    /// unknown actor would be conflicts. (The PIN hash is made up; no one unlocks here.)
+    pub fn make_first_admin(&mut self) {
+        let e = &self.enrolment;
+        let staff = loket_core::staff::Staff {
+            id: e.actor.clone(),
+            name: "Admin API".into(),
+            role: loket_core::Role::Admin,
+            pin: loket_core::staff::PinHash {
+                salt: "00112233445566778899aabbccddeeff".into(),
+                iterations: loket_core::staff::PIN_ITERATIONS,
+                hash: "ab".repeat(32),
+            },
+            active: true,
+        };
+        let op = Op {
+            id: OpId(uuid::Uuid::now_v7()),
+            office: e.office.code.clone(),
+            device: e.device.clone(),
+            actor: e.actor.clone(),
+            at: Utc::now(),
+            body: OpBody::SaveStaff(staff),
+        };
+        self.replica.record(op);
+    }
+
     /// Records a walk-in ticket with this device's letter and `serial`, issued now.
     pub fn issue(&mut self, serial: u16, day: NaiveDate) {
         let e = &self.enrolment;

@@ -32,6 +32,7 @@ pub async fn issue_then_pull(server: &Server, ops: u16) -> Run {
         "two devices of one office got the same letter"
     );
     let day = one.today();
+    one.make_first_admin();
     for serial in 1..=ops {
         one.issue(serial, day);
     }

@@ -39,7 +39,7 @@ async fn fill_checklist(p: &Profile, all_valid: bool, siak: &str) {
             "missing"
         };
         let chip = doc
-            .find(By::Css(&format!("button[data-state='{state}']")))
+            .find(By::Css(format!("button[data-state='{state}']")))
             .await
             .expect("each document has its three answers");
         chip.click().await.expect("a chip can be tapped");
