@@ -213,6 +213,28 @@ fn the_kasi_approves_an_escalated_file_and_it_is_printed() {
     assert_eq!(s.to_hand_over().len(), 1);
 }
 
+/// Every record a visit can hold is stored in the device's view as JSON and read back.
+#[test]
+fn a_state_with_every_record_survives_json() {
+    let mut s = escalated_office();
+    let approve = OpBody::KasiApprove(KasiApprove {
+        ticket: tref("A", 1),
+        note: "ok".into(),
+    });
+    applied(&mut s, by(31, KASI.0, KASI.1, 200, approve));
+    let spoil = OpBody::SpoilCard(SpoilCard {
+        ticket: tref("A", 1),
+        reason: SpoilReason::Ribbon,
+        note: String::new(),
+    });
+    applied(&mut s, op(32, OP, 210, spoil));
+    applied(&mut s, op(33, OP, 220, OpBody::PrintCard(tref("A", 1))));
+    applied(&mut s, op(34, OP, 230, happy_bodies()[5].clone()));
+    let json = serde_json::to_string(&s).unwrap();
+    let back: OfficeState = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, s);
+}
+
 #[test]
 fn the_kasi_returns_a_file_and_the_public_sees_why() {
     let mut s = escalated_office();

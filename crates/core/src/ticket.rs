@@ -83,7 +83,6 @@ impl fmt::Display for CheckCode {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Done<T> {
     /// What was recorded.
-    #[serde(flatten)]
     pub what: T,
     /// Who did it.
     pub by: StaffId,
