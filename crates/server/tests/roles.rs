@@ -4,7 +4,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{TestApp, day, issue, no, op, op_by, staff};
+use common::{TestApp, day, issue, no, op, op_by};
 use loket_core::op::KasiApprove;
 use loket_core::{OpBody, TicketRef};
 use serde_json::json;
@@ -13,7 +13,7 @@ use serde_json::json;
 async fn an_operators_kasi_approve_is_recorded_as_a_conflict() {
     let app = TestApp::start().await;
     let tablet = app.enrol("Loket 1").await;
-    app.sync(&tablet, 0, &staff(&tablet)).await;
+    let base = app.staff_office(&tablet).await;
     let ticket = TicketRef {
         number: no(&tablet.letter, 1),
         day: day(),
@@ -33,7 +33,7 @@ async fn an_operators_kasi_approve_is_recorded_as_a_conflict() {
         approve("operator"),
         op(&tablet, OpBody::Arrive(ticket.clone())),
     ];
-    let (status, answer) = app.sync(&tablet, 3, &ops).await;
+    let (status, answer) = app.sync(&tablet, base, &ops).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     let outcome = &answer["pushed"][1]["outcome"];
     assert_eq!(
@@ -47,11 +47,11 @@ async fn an_operators_kasi_approve_is_recorded_as_a_conflict() {
         "{answer}"
     );
     // Kept in the log, with the outcome, for every device to see.
-    assert_eq!(app.count("ops").await, 6);
+    assert_eq!(app.count("ops").await, base as i64 + 3);
     let (_, pulled) = app.sync(&tablet, 0, &[]).await;
-    assert_eq!(pulled["ops"][4]["outcome"], *outcome);
+    assert_eq!(pulled["ops"][base as usize + 1]["outcome"], *outcome);
     // An unknown actor is refused the same way.
-    let (_, answer) = app.sync(&tablet, 6, &[approve("stranger")]).await;
+    let (_, answer) = app.sync(&tablet, base + 3, &[approve("stranger")]).await;
     assert!(
         answer["pushed"][0]["outcome"]["conflict"]["reason"]["unknown_actor"].is_object(),
         "{answer}"
@@ -62,7 +62,7 @@ async fn an_operators_kasi_approve_is_recorded_as_a_conflict() {
 async fn a_malformed_step_is_a_4xx_and_changes_nothing() {
     let app = TestApp::start().await;
     let tablet = app.enrol("Loket 1").await;
-    app.sync(&tablet, 0, &staff(&tablet)).await;
+    let base = app.staff_office(&tablet).await;
     let mut bad = serde_json::to_value(op(
         &tablet,
         OpBody::Arrive(TicketRef {
@@ -82,7 +82,7 @@ async fn a_malformed_step_is_a_4xx_and_changes_nothing() {
         .post(
             "/api/sync",
             Some(&tablet.token),
-            &json!({"cursor": 3, "push": [issue(&tablet, 1), bad]}),
+            &json!({"cursor": base, "push": [issue(&tablet, 1), bad]}),
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");

@@ -3,7 +3,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{TestApp, call, day, issue, staff};
+use common::{TestApp, call, day, issue};
 use loket_core::CheckCode;
 use serde_json::json;
 
@@ -11,9 +11,9 @@ use serde_json::json;
 async fn a_ticket_holder_sees_where_the_ticket_stands() {
     let app = TestApp::start().await;
     let tablet = app.enrol("Loket 1").await;
-    app.sync(&tablet, 0, &staff(&tablet)).await;
+    let base = app.staff_office(&tablet).await;
     let ops = [issue(&tablet, 1), issue(&tablet, 2), issue(&tablet, 3)];
-    let (status, _) = app.sync(&tablet, 3, &ops).await;
+    let (status, _) = app.sync(&tablet, base, &ops).await;
     assert_eq!(status, StatusCode::OK);
     let code = |i: usize| CheckCode::from_op(ops[i].id).to_string();
     let letter = &tablet.letter;
@@ -38,7 +38,9 @@ async fn a_ticket_holder_sees_where_the_ticket_stands() {
     let (status, _) = app.get(&url(3, &code(2).to_lowercase())).await;
     assert_eq!(status, StatusCode::OK);
 
-    let (_, _) = app.sync(&tablet, 6, &[call(&tablet, letter, 1, 2)]).await;
+    let (_, _) = app
+        .sync(&tablet, base + 3, &[call(&tablet, letter, 1, 2)])
+        .await;
     let (_, answer) = app.get(&url(1, &code(0))).await;
     assert_eq!(answer["stage"], json!({"called": {"counter": 2}}));
     let (_, answer) = app.get(&url(3, &code(2))).await;
@@ -49,9 +51,9 @@ async fn a_ticket_holder_sees_where_the_ticket_stands() {
 async fn a_wrong_code_looks_like_no_ticket_at_all() {
     let app = TestApp::start().await;
     let tablet = app.enrol("Loket 1").await;
-    app.sync(&tablet, 0, &staff(&tablet)).await;
+    let base = app.staff_office(&tablet).await;
     let op = issue(&tablet, 1);
-    app.sync(&tablet, 3, std::slice::from_ref(&op)).await;
+    app.sync(&tablet, base, std::slice::from_ref(&op)).await;
     let letter = &tablet.letter;
     let day = day();
     let (wrong, wrong_body) = app

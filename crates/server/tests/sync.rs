@@ -37,28 +37,29 @@ async fn sync_needs_a_known_device_token() {
 async fn a_repeated_push_answers_the_same_and_changes_nothing() {
     let app = TestApp::start().await;
     let device = app.enrol("Loket 1").await;
+    let base = app.staff_office(&device).await;
     let push = vec![
         issue(&device, 1),
         issue(&device, 2),
         call(&device, "A", 1, 3),
     ];
 
-    let (status, first) = app.sync(&device, 0, &push).await;
+    let (status, first) = app.sync(&device, base, &push).await;
     assert_eq!(status, StatusCode::OK, "{first}");
-    assert_eq!(pushed_seqs(&first), [1, 2, 3]);
+    assert_eq!(pushed_seqs(&first), [base + 1, base + 2, base + 3]);
     for (pushed, op) in first["pushed"].as_array().unwrap().iter().zip(&push) {
         assert_eq!(pushed["id"], op.id.to_string());
         assert_eq!(pushed["outcome"], json!("applied"));
         assert_eq!(pushed["repeated"], false);
     }
-    assert_eq!(pulled_seqs(&first), [1, 2, 3]);
-    assert_eq!(first["cursor"], 3);
-    assert_eq!(app.count("ops").await, 3);
+    assert_eq!(pulled_seqs(&first), [base + 1, base + 2, base + 3]);
+    assert_eq!(first["cursor"], base + 3);
+    assert_eq!(app.count("ops").await, base as i64 + 3);
 
     // The response was lost: the device pushes the same ops again from its old cursor.
-    let (status, again) = app.sync(&device, 0, &push).await;
+    let (status, again) = app.sync(&device, base, &push).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(pushed_seqs(&again), [1, 2, 3]);
+    assert_eq!(pushed_seqs(&again), [base + 1, base + 2, base + 3]);
     for (a, b) in first["pushed"]
         .as_array()
         .unwrap()
@@ -69,7 +70,7 @@ async fn a_repeated_push_answers_the_same_and_changes_nothing() {
         assert_eq!(b["repeated"], true);
     }
     assert_eq!(again["ops"], first["ops"]);
-    assert_eq!(app.count("ops").await, 3);
+    assert_eq!(app.count("ops").await, base as i64 + 3);
 }
 
 #[tokio::test]
@@ -78,37 +79,42 @@ async fn pulls_return_only_ops_after_the_cursor_a_page_at_a_time() {
     app.state = app.state.clone().with_pull_limit(2);
     let a = app.enrol("Kiosk").await;
     let b = app.enrol("Loket 2").await;
+    // The staff setup is pulled a page at a time too: read it all before counting.
+    let base = app.staff_office(&a).await;
     let push: Vec<_> = (1..=5).map(|n| issue(&a, n)).collect();
-    let (status, answer) = app.sync(&a, 0, &push).await;
+    let (status, answer) = app.sync(&a, base, &push).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(pushed_seqs(&answer), [1, 2, 3, 4, 5]);
-    assert_eq!(pulled_seqs(&answer), [1, 2]);
+    assert_eq!(
+        pushed_seqs(&answer),
+        (base + 1..=base + 5).collect::<Vec<_>>()
+    );
+    assert_eq!(pulled_seqs(&answer), [base + 1, base + 2]);
     assert_eq!(
         (answer["cursor"].as_u64(), answer["more"].as_bool()),
-        (Some(2), Some(true))
+        (Some(base + 2), Some(true))
     );
 
     // Another device of the office pages through from wherever its cursor is.
-    let (_, page) = app.sync(&b, 2, &[]).await;
-    assert_eq!(pulled_seqs(&page), [3, 4]);
+    let (_, page) = app.sync(&b, base + 2, &[]).await;
+    assert_eq!(pulled_seqs(&page), [base + 3, base + 4]);
     assert_eq!(
         (page["cursor"].as_u64(), page["more"].as_bool()),
-        (Some(4), Some(true))
+        (Some(base + 4), Some(true))
     );
     assert_eq!(page["ops"][0]["op"]["id"], push[2].id.to_string());
     assert_eq!(page["ops"][0]["outcome"], json!("applied"));
-    let (_, page) = app.sync(&b, 4, &[]).await;
-    assert_eq!(pulled_seqs(&page), [5]);
+    let (_, page) = app.sync(&b, base + 4, &[]).await;
+    assert_eq!(pulled_seqs(&page), [base + 5]);
     assert_eq!(
         (page["cursor"].as_u64(), page["more"].as_bool()),
-        (Some(5), Some(false))
+        (Some(base + 5), Some(false))
     );
     // Nothing new: the cursor stays.
-    let (_, page) = app.sync(&b, 5, &[]).await;
+    let (_, page) = app.sync(&b, base + 5, &[]).await;
     assert_eq!(pulled_seqs(&page), Vec::<u64>::new());
     assert_eq!(
         (page["cursor"].as_u64(), page["more"].as_bool()),
-        (Some(5), Some(false))
+        (Some(base + 5), Some(false))
     );
 }
 
@@ -117,12 +123,13 @@ async fn two_devices_calling_one_ticket_get_one_winner_and_one_conflict() {
     let app = TestApp::start().await;
     let a = app.enrol("Kiosk").await;
     let b = app.enrol("Loket 2").await;
-    app.sync(&a, 0, &[issue(&a, 1)]).await;
+    let base = app.staff_office(&a).await;
+    app.sync(&a, base, &[issue(&a, 1)]).await;
     // Both call A-001 while offline; A syncs first.
-    let (_, first) = app.sync(&a, 1, &[call(&a, "A", 1, 1)]).await;
+    let (_, first) = app.sync(&a, base + 1, &[call(&a, "A", 1, 1)]).await;
     assert_eq!(first["pushed"][0]["outcome"], json!("applied"));
     let late = call(&b, "A", 1, 2);
-    let (status, second) = app.sync(&b, 1, std::slice::from_ref(&late)).await;
+    let (status, second) = app.sync(&b, base + 1, std::slice::from_ref(&late)).await;
     assert_eq!(status, StatusCode::OK);
     let outcome = &second["pushed"][0]["outcome"];
     let reason = &outcome["conflict"]["reason"]["already_called"];
@@ -130,12 +137,12 @@ async fn two_devices_calling_one_ticket_get_one_winner_and_one_conflict() {
     assert_eq!(reason["counter"], 1);
     assert_eq!(second["pushed"][0]["repeated"], false);
     // The conflict is kept in the log, and every device pulls it with its outcome.
-    assert_eq!(app.count("ops").await, 3);
-    let (_, pulled) = app.sync(&a, 2, &[]).await;
+    assert_eq!(app.count("ops").await, base as i64 + 3);
+    let (_, pulled) = app.sync(&a, base + 2, &[]).await;
     assert_eq!(pulled["ops"][0]["op"]["id"], late.id.to_string());
     assert_eq!(&pulled["ops"][0]["outcome"], outcome);
     // A retry of the conflicting op answers the stored conflict.
-    let (_, retry) = app.sync(&b, 3, &[late]).await;
+    let (_, retry) = app.sync(&b, base + 3, &[late]).await;
     assert_eq!(&retry["pushed"][0]["outcome"], outcome);
     assert_eq!(retry["pushed"][0]["repeated"], true);
 }
@@ -248,7 +255,8 @@ async fn bad_pushes_are_refused_whole() {
     let app = TestApp::start().await;
     let d = app.enrol("Loket 1").await;
     let other = app.enrol("Loket 2").await;
-    app.sync(&d, 0, &[issue(&d, 1)]).await;
+    let base = app.staff_office(&d).await;
+    app.sync(&d, base, &[issue(&d, 1)]).await;
     let t = &d.token;
     let good = issue(&d, 2);
 
@@ -261,7 +269,7 @@ async fn bad_pushes_are_refused_whole() {
         &app,
         t,
         JSON,
-        push_body(json!(1), &[good.clone(), not_v7]),
+        push_body(json!(base + 1), &[good.clone(), not_v7]),
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid_op",
     )
@@ -273,7 +281,7 @@ async fn bad_pushes_are_refused_whole() {
         &app,
         t,
         JSON,
-        push_body(json!(1), &[good.clone(), elsewhere]),
+        push_body(json!(base + 1), &[good.clone(), elsewhere]),
         StatusCode::UNPROCESSABLE_ENTITY,
         "wrong_office",
     )
@@ -284,7 +292,7 @@ async fn bad_pushes_are_refused_whole() {
         &app,
         t,
         JSON,
-        push_body(json!(1), &[good.clone(), impostor]),
+        push_body(json!(base + 1), &[good.clone(), impostor]),
         StatusCode::UNPROCESSABLE_ENTITY,
         "wrong_device",
     )
@@ -299,7 +307,7 @@ async fn bad_pushes_are_refused_whole() {
         &app,
         t,
         JSON,
-        push_body(json!(1), &[good.clone(), borrowed]),
+        push_body(json!(base + 1), &[good.clone(), borrowed]),
         StatusCode::UNPROCESSABLE_ENTITY,
         "wrong_letter",
     )
@@ -312,7 +320,7 @@ async fn bad_pushes_are_refused_whole() {
         &app,
         t,
         JSON,
-        push_body(json!(1), &[good.clone(), ahead]),
+        push_body(json!(base + 1), &[good.clone(), ahead]),
         StatusCode::UNPROCESSABLE_ENTITY,
         "bad_time",
     )
@@ -322,7 +330,7 @@ async fn bad_pushes_are_refused_whole() {
         &app,
         t,
         JSON,
-        push_body(json!(1), &[good.clone(), good.clone()]),
+        push_body(json!(base + 1), &[good.clone(), good.clone()]),
         StatusCode::UNPROCESSABLE_ENTITY,
         "repeated_in_push",
     )
@@ -335,7 +343,7 @@ async fn bad_pushes_are_refused_whole() {
         &app,
         t,
         JSON,
-        push_body(json!(1), &many),
+        push_body(json!(base + 1), &many),
         StatusCode::UNPROCESSABLE_ENTITY,
         "too_many_ops",
     )
@@ -345,14 +353,14 @@ async fn bad_pushes_are_refused_whole() {
         &app,
         t,
         JSON,
-        push_body(json!(2), std::slice::from_ref(&good)),
+        push_body(json!(base + 2), std::slice::from_ref(&good)),
         StatusCode::CONFLICT,
         "cursor_ahead",
     )
     .await;
 
     // The same good op, alone, goes through: the refusals left no trace.
-    let (status, answer) = app.sync(&d, 1, &[good]).await;
+    let (status, answer) = app.sync(&d, base + 1, &[good]).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(answer["pushed"][0]["outcome"], json!("applied"));
     assert_eq!(answer["pushed"][0]["repeated"], false);
@@ -363,8 +371,9 @@ async fn an_op_id_of_another_device_is_refused_and_rolls_the_push_back() {
     let app = TestApp::start().await;
     let a = app.enrol("Kiosk").await;
     let b = app.enrol("Loket 2").await;
+    let base = app.staff_office(&a).await;
     let taken = issue(&a, 1);
-    app.sync(&a, 0, std::slice::from_ref(&taken)).await;
+    app.sync(&a, base, std::slice::from_ref(&taken)).await;
     let fresh = issue(&b, 1);
     let mut stolen = issue(&b, 2);
     stolen.id = taken.id;
@@ -372,14 +381,14 @@ async fn an_op_id_of_another_device_is_refused_and_rolls_the_push_back() {
         &app,
         &b.token,
         JSON,
-        push_body(json!(1), &[fresh.clone(), stolen]),
+        push_body(json!(base + 1), &[fresh.clone(), stolen]),
         StatusCode::CONFLICT,
         "op_id_taken",
     )
     .await;
     // The office's state did not keep B-001 from the rolled-back push: issuing it now
     // applies cleanly instead of being a duplicate.
-    let (_, answer) = app.sync(&b, 1, &[fresh]).await;
+    let (_, answer) = app.sync(&b, base + 1, &[fresh]).await;
     assert_eq!(answer["pushed"][0]["outcome"], json!("applied"), "{answer}");
 }
 
@@ -411,8 +420,9 @@ async fn bodies_over_one_mebibyte_are_refused() {
 async fn state_and_seqs_survive_a_restart() {
     let mut app = TestApp::start().await;
     let d = app.enrol("Loket 1").await;
-    let (_, before) = app.sync(&d, 0, &[issue(&d, 1), issue(&d, 2)]).await;
-    assert_eq!(pushed_seqs(&before), [1, 2]);
+    let base = app.staff_office(&d).await;
+    let (_, before) = app.sync(&d, base, &[issue(&d, 1), issue(&d, 2)]).await;
+    assert_eq!(pushed_seqs(&before), [base + 1, base + 2]);
 
     app.restart().await;
 
@@ -420,19 +430,19 @@ async fn state_and_seqs_survive_a_restart() {
     // calling it applies (it would be an unknown ticket on an empty state), twice conflicts.
     let (status, after) = app.sync(&d, 0, &[call(&d, "A", 1, 4)]).await;
     assert_eq!(status, StatusCode::OK, "{after}");
-    assert_eq!(pushed_seqs(&after), [3]);
+    assert_eq!(pushed_seqs(&after), [base + 3]);
     assert_eq!(after["pushed"][0]["outcome"], json!("applied"));
-    assert_eq!(pulled_seqs(&after), [1, 2, 3]);
-    let (_, again) = app.sync(&d, 3, &[call(&d, "A", 1, 5)]).await;
+    assert_eq!(pulled_seqs(&after), (1..=base + 3).collect::<Vec<_>>());
+    let (_, again) = app.sync(&d, base + 3, &[call(&d, "A", 1, 5)]).await;
     assert!(
         again["pushed"][0]["outcome"]["conflict"]["reason"]["already_called"].is_object(),
         "{again}"
     );
     // Issuing A-002 again is a duplicate: the restart kept it.
-    let (_, dup) = app.sync(&d, 4, &[issue(&d, 2)]).await;
+    let (_, dup) = app.sync(&d, base + 4, &[issue(&d, 2)]).await;
     assert!(
         dup["pushed"][0]["outcome"]["conflict"]["reason"]["duplicate_number"].is_object(),
         "{dup}"
     );
-    assert_eq!(pushed_seqs(&dup), [5]);
+    assert_eq!(pushed_seqs(&dup), [base + 5]);
 }

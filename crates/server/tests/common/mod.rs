@@ -149,6 +149,22 @@ impl TestApp {
         .await
     }
 
+    /// Sets the office up as a real one starts: pushes [`staff`] from `device` (ops by an
+    /// unknown actor are conflicts) and returns the seq it ends at, where a test's own ops
+    /// begin.
+    pub async fn staff_office(&self, device: &Device) -> u64 {
+        let setup = staff(device);
+        let (status, answer) = self.sync(device, 0, &setup).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert!(
+            answer["pushed"]
+                .as_array()
+                .is_some_and(|p| p.iter().all(|o| o["outcome"] == "applied")),
+            "{answer}"
+        );
+        setup.len() as u64
+    }
+
     /// Rows in a table, read with a connection of its own, not through the server.
     pub async fn count(&self, table: &str) -> i64 {
         let pool = SqlitePool::connect(&self.config.database_url)
@@ -224,7 +240,7 @@ pub fn account(id: &str, role: Role) -> Staff {
 }
 
 /// The office's first staff, made on `device`: the admin `admin` (who creates themselves),
-/// the operator `operator` and the Kasi `kasi`. Push them first: ops by unknown actors
+/// the operator `operator` and the Kasi `kasi`; and six counters. Push them first: ops by unknown actors
 /// are conflicts.
 pub fn staff(device: &Device) -> Vec<Op> {
     let mut ops = vec![op_by(
@@ -235,6 +251,9 @@ pub fn staff(device: &Device) -> Vec<Op> {
     for (id, role) in [("operator", Role::Operator), ("kasi", Role::Kasi)] {
         ops.push(op_by(device, "admin", OpBody::SaveStaff(account(id, role))));
     }
+    // Tests call to counters up to 5.
+    let counters = loket_core::op::SetCounters { count: 6 };
+    ops.push(op_by(device, "admin", OpBody::SetCounters(counters)));
     ops
 }
 
