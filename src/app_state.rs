@@ -14,7 +14,7 @@ use loket_core::staff::Staff;
 use loket_core::sync::Replica;
 use loket_core::{
     CallTicket, Clock, ConflictReason, CounterNo, IssueTicket, OfficeState, Op, OpBody, OpId,
-    Outcome, StaffId, Ticket, TicketNo,
+    StaffId, Ticket, TicketNo,
 };
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
@@ -445,13 +445,10 @@ impl AppState {
             body,
         };
         op.validate().map_err(|_| ActionError::SaveFailed)?;
-        // Try it on a copy of the view first: a step out of turn or beyond the person's role
-        // is explained now, and never recorded.
-        if let Outcome::Conflict { reason } =
-            self.replica.with_value(|r| r.view().clone().apply(&op))
-        {
-            return Err(ActionError::Refused(reason));
-        }
+        // A step out of turn or beyond the person's role is explained now, never recorded.
+        self.replica
+            .with_value(|r| r.view().check(&op))
+            .map_err(ActionError::Refused)?;
         self.touch();
         let order = self.engine.with_value(|e| {
             let o = e.next_order.get();

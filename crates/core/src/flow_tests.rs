@@ -652,7 +652,7 @@ fn make(n: u32, kind: u8, serial: u16, who: u8) -> Op {
 proptest! {
     /// Whatever anyone taps, in any order: every ticket stands at a stage of the SOP that its
     /// recorded steps explain, printed cards never outnumber the blank cards received, the
-    /// ledger's sums match, and only the Kasi's ops ever decide.
+    /// ledger's sums match, only the Kasi's ops ever decide, and `check` foretells `apply`.
     #[test]
     fn no_sequence_of_ops_reaches_an_invalid_state(
         ops in prop::collection::vec(any_op(), 0..120),
@@ -660,7 +660,15 @@ proptest! {
         let mut s = staffed();
         for (i, (guided, kind, serial, who)) in ops.into_iter().enumerate() {
             let (kind, who) = if guided { guide(&s, kind, serial, who) } else { (kind, who) };
-            s.apply(&make(i as u32 + 1, kind, serial, who));
+            let o = make(i as u32 + 1, kind, serial, who);
+            // A device's dry run says exactly what the fold will do.
+            let checked = s.check(&o);
+            let outcome = s.apply(&o);
+            match (checked, outcome) {
+                (Ok(()), Outcome::Applied) => {}
+                (Err(a), Outcome::Conflict { reason: b }) => prop_assert_eq!(a, b),
+                (c, o) => prop_assert!(false, "check said {:?}, apply did {:?}", c, o),
+            }
         }
         let st = s.stock();
         prop_assert_eq!(st.on_hand() + st.used() + st.spoiled(), st.received());

@@ -194,9 +194,11 @@ impl OfficeState {
     /// Applies one op. Never fails: an op that cannot take effect is recorded as a conflict.
     pub fn apply(&mut self, op: &Op) -> Outcome {
         self.applied += 1;
-        let result = self.authorise(op).and_then(|()| self.effect(op));
-        match result {
-            Ok(()) => Outcome::Applied,
+        match self.plan(op) {
+            Ok(next) => {
+                self.commit(op, next);
+                Outcome::Applied
+            }
             Err(reason) => {
                 self.conflicts.push(Conflict {
                     op: op.id,
@@ -207,6 +209,52 @@ impl OfficeState {
                 });
                 Outcome::Conflict { reason }
             }
+        }
+    }
+
+    /// Whether `op` would take effect now, without applying it: what a device asks before
+    /// recording a tap, so a refused step is explained and never stored.
+    pub fn check(&self, op: &Op) -> Result<(), ConflictReason> {
+        self.plan(op).map(drop)
+    }
+
+    /// Every rule an op must pass, in one place for [`Self::check`] and [`Self::apply`];
+    /// for a step of a visit, the stage it leads to.
+    fn plan(&self, op: &Op) -> Result<Option<Stage>, ConflictReason> {
+        self.authorise(op)?;
+        match &op.body {
+            OpBody::IssueTicket(b) if self.tickets.contains_key(&(b.day, b.number.clone())) => {
+                Err(ConflictReason::DuplicateNumber {
+                    number: b.number.clone(),
+                })
+            }
+            OpBody::IssueTicket(_) | OpBody::SetCounters(_) | OpBody::SetStandards(_) => Ok(None),
+            OpBody::ReceiveStock(b) => {
+                let mut stock = self.stock;
+                stock
+                    .receive(b.count)
+                    .map_err(|_| ConflictReason::NoBlankCards)?;
+                Ok(None)
+            }
+            OpBody::SaveStaff(new) => {
+                let admins_left = self
+                    .staff
+                    .values()
+                    .filter(|s| s.id != new.id && s.active && s.role == Role::Admin)
+                    .count();
+                if admins_left == 0 && !(new.active && new.role == Role::Admin) {
+                    return Err(ConflictReason::LastAdmin);
+                }
+                Ok(None)
+            }
+            OpBody::SetCatalogue(c) => {
+                let current = self.catalogue().version;
+                if c.version != current + 1 {
+                    return Err(ConflictReason::StaleCatalogue { current });
+                }
+                Ok(None)
+            }
+            _ => self.plan_step(op),
         }
     }
 
@@ -238,13 +286,70 @@ impl OfficeState {
         }
     }
 
-    fn effect(&mut self, op: &Op) -> Result<(), ConflictReason> {
+    /// The rules of a step of a visit (A2–A6) or a spoiled card.
+    fn plan_step(&self, op: &Op) -> Result<Option<Stage>, ConflictReason> {
+        let Some((number, day)) = op.body.ticket() else {
+            return Ok(None);
+        };
+        let Some(ticket) = self.tickets.get(&(day, number.clone())) else {
+            return Err(ConflictReason::UnknownTicket {
+                number: number.clone(),
+            });
+        };
+        let wrong_stage = |event: &str| ConflictReason::WrongStage {
+            number: number.clone(),
+            stage: ticket.stage.name().into(),
+            event: event.into(),
+        };
+        let no_card = self.stock.on_hand() == 0;
+        if let OpBody::SpoilCard(_) = &op.body {
+            return match () {
+                _ if ticket.stage != Stage::ReadyToPrint => Err(wrong_stage("spoil_card")),
+                _ if no_card => Err(ConflictReason::NoBlankCards),
+                _ => Ok(None),
+            };
+        }
+        let Some(event) = op.body.event() else {
+            return Ok(None);
+        };
+        let next = ticket.stage.apply(&event).map_err(|refused| {
+            match (&event, ticket.stage.counter(), &ticket.called_by) {
+                (Event::Call { .. }, Some(counter), Some(by)) => ConflictReason::AlreadyCalled {
+                    number: number.clone(),
+                    counter,
+                    by: by.clone(),
+                },
+                _ => wrong_stage(refused.event),
+            }
+        })?;
+        match &op.body {
+            OpBody::CallTicket(b) if b.counter.get() > self.counters => {
+                Err(ConflictReason::UnknownCounter { counter: b.counter })
+            }
+            OpBody::VerifyDocuments(v) => {
+                let case = self
+                    .catalogue_version(v.verification.catalogue)
+                    .and_then(|c| c.case(&ticket.case));
+                if case.is_some_and(|case| v.verification.conforms(case)) {
+                    Ok(Some(next))
+                } else {
+                    Err(ConflictReason::NotConforming {
+                        number: number.clone(),
+                    })
+                }
+            }
+            OpBody::PrintCard(_) if no_card => Err(ConflictReason::NoBlankCards),
+            _ => Ok(Some(next)),
+        }
+    }
+
+    /// Makes the change of an op that passed [`Self::plan`]; `next` is the stage it planned.
+    fn commit(&mut self, op: &Op, next: Option<Stage>) {
         match &op.body {
             OpBody::IssueTicket(body) => self.issue(op, body),
             OpBody::ReceiveStock(b) => {
-                self.stock
-                    .receive(b.count)
-                    .map_err(|_| ConflictReason::NoBlankCards)?;
+                // Planned on a copy: this cannot fail now.
+                let _ = self.stock.receive(b.count);
                 self.log_stock(
                     op,
                     StockMove::Received {
@@ -252,57 +357,24 @@ impl OfficeState {
                         delivery_note: b.delivery_note.trim().to_string(),
                     },
                 );
-                Ok(())
             }
             OpBody::SaveStaff(new) => {
-                let admins_left = self
-                    .staff
-                    .values()
-                    .filter(|s| s.id != new.id && s.active && s.role == Role::Admin)
-                    .count();
-                if admins_left == 0 && !(new.active && new.role == Role::Admin) {
-                    return Err(ConflictReason::LastAdmin);
-                }
                 let mut staff = new.clone();
                 staff.name = staff.name.trim().to_string();
                 self.staff.insert(staff.id.clone(), staff);
-                Ok(())
             }
-            OpBody::SetCounters(b) => {
-                self.counters = b.count;
-                Ok(())
-            }
-            OpBody::SetCatalogue(c) => {
-                let current = self.catalogue().version;
-                if c.version != current + 1 {
-                    return Err(ConflictReason::StaleCatalogue { current });
-                }
-                self.catalogues.push(c.clone());
-                Ok(())
-            }
-            OpBody::SetStandards(t) => {
-                self.standards = t.clone();
-                Ok(())
-            }
-            _ => self.step(op),
+            OpBody::SetCounters(b) => self.counters = b.count,
+            OpBody::SetCatalogue(c) => self.catalogues.push(c.clone()),
+            OpBody::SetStandards(t) => self.standards = t.clone(),
+            _ => self.commit_step(op, next),
         }
     }
 
     fn log_stock(&mut self, op: &Op, what: StockMove) {
-        self.stock_log.push(Done {
-            what,
-            by: op.actor.clone(),
-            at: op.at,
-        });
+        self.stock_log.push(done(op, what));
     }
 
-    fn issue(&mut self, op: &Op, body: &IssueTicket) -> Result<(), ConflictReason> {
-        let key = (body.day, body.number.clone());
-        if self.tickets.contains_key(&key) {
-            return Err(ConflictReason::DuplicateNumber {
-                number: body.number.clone(),
-            });
-        }
+    fn issue(&mut self, op: &Op, body: &IssueTicket) {
         let mut ticket = Ticket {
             number: body.number.clone(),
             day: body.day,
@@ -324,104 +396,49 @@ impl OfficeState {
             steps: Vec::new(),
         };
         ticket.enter_step(op.at);
-        self.tickets.insert(key, ticket);
-        Ok(())
+        self.tickets.insert((body.day, body.number.clone()), ticket);
     }
 
-    /// A step of a visit (A2–A6), or a spoiled card.
-    fn step(&mut self, op: &Op) -> Result<(), ConflictReason> {
+    /// The change of a step of a visit, or of a spoiled card, with its ledger line.
+    fn commit_step(&mut self, op: &Op, next: Option<Stage>) {
         let Some((number, day)) = op.body.ticket() else {
-            return Ok(());
+            return;
         };
-        let key = (day, number.clone());
-        let Some(ticket) = self.tickets.get(&key) else {
-            return Err(ConflictReason::UnknownTicket {
-                number: number.clone(),
-            });
-        };
-        let wrong_stage = |event: &str| ConflictReason::WrongStage {
-            number: number.clone(),
-            stage: ticket.stage.name().into(),
-            event: event.into(),
-        };
-        if let OpBody::SpoilCard(spoil) = &op.body {
-            if ticket.stage != Stage::ReadyToPrint {
-                return Err(wrong_stage("spoil_card"));
-            }
-            self.stock
-                .spoil_one()
-                .map_err(|_| ConflictReason::NoBlankCards)?;
-            let what = Spoiled {
-                reason: spoil.reason,
-                note: spoil.note.clone(),
-            };
-            self.log_stock(
-                op,
-                StockMove::Spoiled {
+        let number = number.clone();
+        // The card ledger first: it borrows the whole state, the ticket below only its map.
+        let moved = match &op.body {
+            OpBody::SpoilCard(spoil) => {
+                let _ = self.stock.spoil_one();
+                Some(StockMove::Spoiled {
                     number: number.clone(),
                     reason: spoil.reason,
-                },
-            );
-            if let Some(t) = self.tickets.get_mut(&key) {
-                t.spoiled.push(done(op, what));
-            }
-            return Ok(());
-        }
-        let Some(event) = op.body.event() else {
-            return Ok(());
-        };
-        let next = ticket.stage.apply(&event).map_err(|refused| {
-            match (&event, ticket.stage.counter(), &ticket.called_by) {
-                (Event::Call { .. }, Some(counter), Some(by)) => ConflictReason::AlreadyCalled {
-                    number: number.clone(),
-                    counter,
-                    by: by.clone(),
-                },
-                _ => wrong_stage(refused.event),
-            }
-        })?;
-        match &op.body {
-            OpBody::CallTicket(b) if b.counter.get() > self.counters => {
-                return Err(ConflictReason::UnknownCounter { counter: b.counter });
-            }
-            OpBody::VerifyDocuments(v) => {
-                let conforms = match self
-                    .catalogue_version(v.verification.catalogue)
-                    .and_then(|c| c.case(&ticket.case))
-                {
-                    Some(case) => v.verification.conforms(case),
-                    None => false,
-                };
-                if !conforms {
-                    return Err(ConflictReason::NotConforming {
-                        number: number.clone(),
-                    });
-                }
+                })
             }
             OpBody::PrintCard(_) => {
-                self.stock
-                    .use_one()
-                    .map_err(|_| ConflictReason::NoBlankCards)?;
-                self.log_stock(
-                    op,
-                    StockMove::Used {
-                        number: number.clone(),
-                    },
-                );
-            }
-            OpBody::IssueSuket(_) => self.log_stock(
-                op,
-                StockMove::Suket {
+                let _ = self.stock.use_one();
+                Some(StockMove::Used {
                     number: number.clone(),
-                },
-            ),
-            _ => {}
-        }
-        let Some(ticket) = self.tickets.get_mut(&key) else {
-            return Ok(());
+                })
+            }
+            OpBody::IssueSuket(_) => Some(StockMove::Suket {
+                number: number.clone(),
+            }),
+            _ => None,
         };
-        ticket.stage = next;
+        if let Some(moved) = moved {
+            self.log_stock(op, moved);
+        }
+        let Some(ticket) = self.tickets.get_mut(&(day, number)) else {
+            return;
+        };
         match &op.body {
+            OpBody::SpoilCard(spoil) => {
+                let what = Spoiled {
+                    reason: spoil.reason,
+                    note: spoil.note.clone(),
+                };
+                ticket.spoiled.push(done(op, what));
+            }
             OpBody::CallTicket(_) => ticket.called_by = Some(op.actor.clone()),
             OpBody::VerifyDocuments(v) => {
                 ticket.verification = Some(done(op, v.verification.clone()));
@@ -452,8 +469,10 @@ impl OfficeState {
             }
             _ => {}
         }
-        ticket.enter_step(op.at);
-        Ok(())
+        if let Some(next) = next {
+            ticket.stage = next;
+            ticket.enter_step(op.at);
+        }
     }
 
     /// One ticket by day and number.
