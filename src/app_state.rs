@@ -10,7 +10,7 @@ use leptos::task::spawn_local;
 use loket_core::catalogue::CaseCode;
 use loket_core::enrol::Enrolment;
 use loket_core::roles::Role;
-use loket_core::staff::Staff;
+use loket_core::staff::{PinThrottle, Staff, is_idle};
 use loket_core::sync::Replica;
 use loket_core::{
     CallTicket, Clock, ConflictReason, CounterNo, IssueTicket, OfficeState, Op, OpBody, OpId,
@@ -111,8 +111,8 @@ pub struct AppState {
     pub clock_skew: RwSignal<Option<i64>>,
     /// Who is signed in; `None` shows the lock screen.
     pub session: RwSignal<Option<Session>>,
-    /// Wrong PINs in a row, and when unlocking may be tried again.
-    pin_fails: StoredValue<(u32, i64)>,
+    /// Wrong PINs in a row on this device.
+    pin_fails: StoredValue<PinThrottle>,
 }
 
 /// Who has unlocked the tablet, and at which counter they work.
@@ -122,15 +122,10 @@ pub struct Session {
     pub staff: StaffId,
     /// The counter an operator works at.
     pub counter: Option<CounterNo>,
-    /// Last tap or op, in ms since the epoch: the tablet locks after [`IDLE_LOCK_MS`].
+    /// Last tap or op, in ms since the epoch: the tablet locks when it [`is_idle`].
     pub active_ms: i64,
 }
 
-/// The tablet locks itself after this long without a tap.
-pub const IDLE_LOCK_MS: i64 = 5 * 60 * 1000;
-/// After this many wrong PINs in a row, unlocking waits [`PIN_PAUSE_MS`].
-const MAX_PIN_TRIES: u32 = 5;
-const PIN_PAUSE_MS: i64 = 30_000;
 /// The session survives a reload of this tab (not a closed tab).
 const SESSION_KEY: &str = "loket.session";
 
@@ -193,7 +188,7 @@ impl AppState {
             elsewhere: RwSignal::new(false),
             clock_skew: RwSignal::new(None),
             session: RwSignal::new(restore_session()),
-            pin_fails: StoredValue::new((0, 0)),
+            pin_fails: StoredValue::new(PinThrottle::default()),
         }
     }
 
@@ -226,8 +221,7 @@ impl AppState {
         counter: Option<CounterNo>,
     ) -> Result<(), ActionError> {
         let now = Utc::now().timestamp_millis();
-        let (fails, until) = self.pin_fails.get_value();
-        if now < until {
+        if !self.pin_fails.get_value().may_try(now) {
             return Err(ActionError::TooManyTries);
         }
         let member = self
@@ -239,20 +233,16 @@ impl AppState {
             .await
             .map_err(|_| ActionError::NoCrypto)?;
         if !ok {
-            let fails = fails + 1;
-            let until = if fails >= MAX_PIN_TRIES {
-                now + PIN_PAUSE_MS
-            } else {
-                0
-            };
-            self.pin_fails.set_value((fails % MAX_PIN_TRIES, until));
-            return Err(if until > 0 {
+            let mut throttle = self.pin_fails.get_value();
+            let pause = throttle.failed(now);
+            self.pin_fails.set_value(throttle);
+            return Err(if pause {
                 ActionError::TooManyTries
             } else {
                 ActionError::WrongPin
             });
         }
-        self.pin_fails.set_value((0, 0));
+        self.pin_fails.update_value(PinThrottle::succeeded);
         self.set_session(Some(Session {
             staff,
             counter,
@@ -297,12 +287,12 @@ impl AppState {
         }
     }
 
-    /// Locks the tablet if nobody tapped for [`IDLE_LOCK_MS`].
+    /// Locks the tablet if nobody tapped for a while ([`is_idle`]).
     pub fn lock_if_idle(self) {
         let now = Utc::now().timestamp_millis();
         if self
             .session
-            .with_untracked(|s| s.as_ref().is_some_and(|s| now - s.active_ms > IDLE_LOCK_MS))
+            .with_untracked(|s| s.as_ref().is_some_and(|s| is_idle(s.active_ms, now)))
         {
             self.lock();
         }
@@ -677,7 +667,7 @@ impl Default for AppState {
 fn restore_session() -> Option<Session> {
     use gloo_storage::{SessionStorage, Storage};
     let session: Session = SessionStorage::get(SESSION_KEY).ok()?;
-    (Utc::now().timestamp_millis() - session.active_ms <= IDLE_LOCK_MS).then_some(session)
+    (!is_idle(session.active_ms, Utc::now().timestamp_millis())).then_some(session)
 }
 
 /// A new staff id: `s-` and 12 hex digits of a random UUID, unique enough for one office.

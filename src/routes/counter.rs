@@ -5,17 +5,9 @@ use crate::app_state::{ActionError, use_app};
 use crate::i18n::{Texts, use_lang};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use loket_core::catalogue::{CaseCode, DEFAULT_CASES, default_case};
+use loket_core::catalogue::CaseCode;
 use loket_core::state::ConflictReason;
 use loket_core::{CounterNo, Ticket};
-
-fn case_name(lang: crate::i18n::Lang, code: &CaseCode) -> String {
-    match (default_case(code), lang) {
-        (Some(c), crate::i18n::Lang::Id) => c.name_id.to_string(),
-        (Some(c), crate::i18n::Lang::En) => c.name_en.to_string(),
-        (None, _) => code.to_string(),
-    }
-}
 
 fn action_error(t: &'static Texts, e: ActionError) -> &'static str {
     match e {
@@ -35,7 +27,10 @@ pub fn CounterPage() -> impl IntoView {
     let app = use_app();
     let lang = use_lang();
     let t = move || lang.get().t();
-    let case = RwSignal::new(DEFAULT_CASES[0].code.to_string());
+    let first_case = app
+        .view
+        .with_untracked(|v| v.catalogue().cases.first().map(|c| c.code.to_string()));
+    let case = RwSignal::new(first_case.unwrap_or_default());
     let priority = RwSignal::new(false);
     let counter = RwSignal::new(app.counter().map_or(1, CounterNo::get));
     let last_issued = RwSignal::new(None::<Ticket>);
@@ -106,6 +101,11 @@ pub fn CounterPage() -> impl IntoView {
             .map(|c| c.to_string())
             .unwrap_or_default()
     };
+    // Named from the catalogue version the ticket was issued under.
+    let case_name = move |ticket: &Ticket| {
+        let english = lang.get() == crate::i18n::Lang::En;
+        app.view.with(|v| v.case_name(ticket, english))
+    };
     let time_of = move |ticket: &Ticket| {
         app.enrolment.with(|e| {
             e.as_ref()
@@ -126,20 +126,21 @@ pub fn CounterPage() -> impl IntoView {
                         prop:value=case
                         on:change=move |ev| case.set(event_target_value(&ev))
                     >
-                        {DEFAULT_CASES
-                            .iter()
-                            .map(|c| {
-                                let code = c.code;
-                                view! {
-                                    <option value=code selected=move || case.get() == code>
-                                        {move || match lang.get() {
-                                            crate::i18n::Lang::Id => c.name_id,
-                                            crate::i18n::Lang::En => c.name_en,
-                                        }}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
+                        // The office's catalogue in force: the admin's list, synced.
+                        {move || {
+                            let english = lang.get() == crate::i18n::Lang::En;
+                            app.view.with(|v| v.catalogue().cases.clone())
+                                .into_iter()
+                                .map(|c| {
+                                    let code = c.code.to_string();
+                                    let value = code.clone();
+                                    let name = if english { c.name_en } else { c.name_id };
+                                    view! {
+                                        <option value=value selected=move || case.get() == code>{name}</option>
+                                    }
+                                })
+                                .collect_view()
+                        }}
                     </select>
                     <label class="check">
                         <input
@@ -170,7 +171,7 @@ pub fn CounterPage() -> impl IntoView {
                         </span>
                         {move || last_issued.get().map(|tk| view! {
                             <span class="meta">
-                                {case_name(lang.get(), &tk.case)} " · " {time_of(&tk)} " · "
+                                {case_name(&tk)} " · " {time_of(&tk)} " · "
                                 {t().check_code} " " <code>{tk.check.to_string()}</code>
                             </span>
                         })}
@@ -211,7 +212,7 @@ pub fn CounterPage() -> impl IntoView {
                             {move || serving.get().map(|t| t.number.to_string()).unwrap_or_else(|| "—".into())}
                         </span>
                         {move || serving.get().map(|tk| view! {
-                            <span class="meta">{t().counter_label} " " {called_to(&tk)} " · " {case_name(lang.get(), &tk.case)}</span>
+                            <span class="meta">{t().counter_label} " " {called_to(&tk)} " · " {case_name(&tk)}</span>
                         })}
                     </div>
                     <crate::routes::visit::AtCounter counter=counter />
@@ -230,7 +231,7 @@ pub fn CounterPage() -> impl IntoView {
                                     view! {
                                         <li data-ticket=number class:priority=tk.priority>
                                             <span class="number">{label}</span>
-                                            <span class="case">{case_name(lang, &tk.case)}</span>
+                                            <span class="case">{case_name(&tk)}</span>
                                             <span class="time">{time_of(&tk)}</span>
                                             <span class="badge" hidden=!tk.priority>{t.priority_badge}</span>
                                         </li>

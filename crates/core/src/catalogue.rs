@@ -254,7 +254,7 @@ impl Catalogue {
         if self.cases.is_empty() {
             return Err(CatalogueError::Empty);
         }
-        let name_ok = |n: &str| !n.trim().is_empty() && n.chars().count() <= 120;
+        let name_ok = |n: &str| crate::text::clean_line(n, 120).is_some();
         let mut codes = std::collections::HashSet::new();
         for case in &self.cases {
             if !codes.insert(case.code.as_str()) {

@@ -20,9 +20,7 @@ impl EnrolRequest {
     /// The device name as it will be kept: trimmed, 1 to [`MAX_NAME`] characters, no
     /// control characters. `None` when it is not acceptable.
     pub fn clean_name(&self) -> Option<&str> {
-        let name = self.name.trim();
-        let len = name.chars().count();
-        (len > 0 && len <= MAX_NAME && !name.chars().any(char::is_control)).then_some(name)
+        crate::text::clean_line(&self.name, MAX_NAME)
     }
 }
 

@@ -21,6 +21,7 @@ pub mod standards;
 pub mod state;
 pub mod stock;
 pub mod sync;
+pub mod text;
 pub mod ticket;
 pub mod verification;
 pub mod visit;

@@ -372,6 +372,10 @@ pub enum BodyError {
         min: u32,
         max: u32,
     },
+    /// The Kasi and the applicant must be told why: an escalation's reason and a return's
+    /// explanation are never empty.
+    #[error("the {0} is empty")]
+    Empty(&'static str),
     /// A delivery note number that is empty, too long or not printable.
     #[error("a delivery note number has 1 to 64 printable characters")]
     DeliveryNote,
@@ -487,9 +491,17 @@ impl OpBody {
             B::Escalate(b) => {
                 b.verification.check()?;
                 check_note(&b.reason)?;
+                if b.reason.trim().is_empty() {
+                    return Err(BodyError::Empty("reason"));
+                }
             }
             B::KasiApprove(b) => check_note(&b.note)?,
-            B::KasiReturn(b) => check_note(&b.explanation)?,
+            B::KasiReturn(b) => {
+                check_note(&b.explanation)?;
+                if b.explanation.trim().is_empty() {
+                    return Err(BodyError::Empty("explanation"));
+                }
+            }
             B::SpoilCard(b) => check_note(&b.note)?,
             B::HandOver(b) => b.signature.check()?,
             B::ReceiveStock(b) => {
@@ -500,13 +512,7 @@ impl OpBody {
                         max: MAX_DELIVERY,
                     });
                 }
-                let note = b.delivery_note.trim();
-                if note.is_empty()
-                    || note.chars().count() > 64
-                    || note.chars().any(char::is_control)
-                {
-                    return Err(BodyError::DeliveryNote);
-                }
+                crate::text::clean_line(&b.delivery_note, 64).ok_or(BodyError::DeliveryNote)?;
             }
             B::SaveStaff(staff) => staff.check()?,
             B::SetCounters(b) if !(1..=MAX_COUNTERS).contains(&b.count) => {

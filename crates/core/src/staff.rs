@@ -16,6 +16,48 @@ pub const MIN_ITERATIONS: u32 = 10_000;
 /// The longest staff name.
 pub const MAX_STAFF_NAME: usize = 80;
 
+/// The shared tablet locks itself after this long without a tap.
+pub const IDLE_LOCK_MS: i64 = 5 * 60 * 1000;
+/// After this many wrong PINs in a row, unlocking waits [`PIN_PAUSE_MS`].
+pub const MAX_PIN_TRIES: u32 = 5;
+/// How long unlocking waits after [`MAX_PIN_TRIES`] wrong PINs.
+pub const PIN_PAUSE_MS: i64 = 30_000;
+
+/// Whether a session last active at `active_ms` has been idle long enough to lock at `now_ms`.
+pub fn is_idle(active_ms: i64, now_ms: i64) -> bool {
+    now_ms - active_ms > IDLE_LOCK_MS
+}
+
+/// Wrong PINs in a row on a device, so a guesser at the tablet is slowed down.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PinThrottle {
+    fails: u32,
+    until_ms: i64,
+}
+
+impl PinThrottle {
+    /// Whether a PIN may be tried at `now_ms`.
+    pub fn may_try(&self, now_ms: i64) -> bool {
+        now_ms >= self.until_ms
+    }
+
+    /// Counts a wrong PIN at `now_ms`; `true` when the device must now wait.
+    pub fn failed(&mut self, now_ms: i64) -> bool {
+        self.fails += 1;
+        if self.fails < MAX_PIN_TRIES {
+            return false;
+        }
+        self.fails = 0;
+        self.until_ms = now_ms + PIN_PAUSE_MS;
+        true
+    }
+
+    /// A right PIN: the count starts again.
+    pub fn succeeded(&mut self) {
+        *self = Self::default();
+    }
+}
+
 /// Why a PIN or an account cannot be saved.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum StaffError {
@@ -118,11 +160,7 @@ pub struct Staff {
 impl Staff {
     /// Checks the account before it is saved.
     pub fn check(&self) -> Result<(), StaffError> {
-        let name = self.name.trim();
-        let len = name.chars().count();
-        if len == 0 || len > MAX_STAFF_NAME || name.chars().any(char::is_control) {
-            return Err(StaffError::BadName);
-        }
+        crate::text::clean_line(&self.name, MAX_STAFF_NAME).ok_or(StaffError::BadName)?;
         self.pin.check()
     }
 }
@@ -162,6 +200,23 @@ mod tests {
         upper.salt = upper.salt.to_uppercase();
         assert_eq!(upper.check(), Err(StaffError::BadHash));
         assert!(!format!("{:?}", hash()).contains("abab"));
+    }
+
+    #[test]
+    fn wrong_pins_pause_unlocking_after_five() {
+        let mut t = PinThrottle::default();
+        for _ in 1..MAX_PIN_TRIES {
+            assert!(!t.failed(1_000));
+            assert!(t.may_try(1_000));
+        }
+        assert!(t.failed(1_000));
+        assert!(!t.may_try(1_000 + PIN_PAUSE_MS - 1));
+        assert!(t.may_try(1_000 + PIN_PAUSE_MS));
+        t.failed(40_000);
+        t.succeeded();
+        assert_eq!(t, PinThrottle::default());
+        assert!(!is_idle(0, IDLE_LOCK_MS));
+        assert!(is_idle(0, IDLE_LOCK_MS + 1));
     }
 
     #[test]

@@ -91,11 +91,8 @@ pub fn check_note(note: &str) -> Result<(), VerificationError> {
 impl Verification {
     /// Checks the record's shape.
     pub fn check(&self) -> Result<(), VerificationError> {
-        let name = self.name.trim();
-        let len = name.chars().count();
-        if len == 0 || len > MAX_APPLICANT_NAME || name.chars().any(char::is_control) {
-            return Err(VerificationError::BadName);
-        }
+        crate::text::clean_line(&self.name, MAX_APPLICANT_NAME)
+            .ok_or(VerificationError::BadName)?;
         check_note(&self.note)?;
         let mut seen = std::collections::HashSet::new();
         if self.documents.len() > 32 || !self.documents.iter().all(|d| seen.insert(&d.code)) {

@@ -52,9 +52,8 @@ impl Device {
     /// Records the office's first account, an admin, as the enrolment's actor: ops by an
     /// unknown actor would be conflicts. (The PIN hash is made up; no one unlocks here.)
     pub fn make_first_admin(&mut self) {
-        let e = &self.enrolment;
         let staff = loket_core::staff::Staff {
-            id: e.actor.clone(),
+            id: self.enrolment.actor.clone(),
             name: "Admin API".into(),
             role: loket_core::Role::Admin,
             pin: loket_core::staff::PinHash {
@@ -64,19 +63,11 @@ impl Device {
             },
             active: true,
         };
-        let op = Op {
-            id: OpId(uuid::Uuid::now_v7()),
-            office: e.office.code.clone(),
-            device: e.device.clone(),
-            actor: e.actor.clone(),
-            at: Utc::now(),
-            body: OpBody::SaveStaff(staff),
-        };
-        self.replica.record(op);
+        self.record(OpBody::SaveStaff(staff));
     }
 
-    /// Records a walk-in ticket with this device's letter and `serial`, issued now.
-    pub fn issue(&mut self, serial: u16, day: NaiveDate) {
+    /// Records `body` as made now on this device by the enrolment's actor.
+    fn record(&mut self, body: OpBody) {
         let e = &self.enrolment;
         let op = Op {
             id: OpId(uuid::Uuid::now_v7()),
@@ -84,17 +75,23 @@ impl Device {
             device: e.device.clone(),
             actor: e.actor.clone(),
             at: Utc::now(),
-            body: OpBody::IssueTicket(IssueTicket {
-                number: TicketNo {
-                    letter: e.letter.clone(),
-                    serial,
-                },
-                day,
-                case: CaseCode::new("baru").expect("a valid case code"),
-                priority: false,
-            }),
+            body,
         };
         self.replica.record(op);
+    }
+
+    /// Records a walk-in ticket with this device's letter and `serial`, issued now.
+    pub fn issue(&mut self, serial: u16, day: NaiveDate) {
+        let number = TicketNo {
+            letter: self.enrolment.letter.clone(),
+            serial,
+        };
+        self.record(OpBody::IssueTicket(IssueTicket {
+            number,
+            day,
+            case: CaseCode::new("baru").expect("a valid case code"),
+            priority: false,
+        }));
     }
 
     /// One round trip: `POST /api/sync` with the replica's next request, taken in.
