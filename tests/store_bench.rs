@@ -7,9 +7,10 @@
 use chrono::{DateTime, NaiveDate};
 use loket::store::Db;
 use loket_core::catalogue::CaseCode;
+use loket_core::staff::{PIN_ITERATIONS, PinHash, Staff};
 use loket_core::sync::{Ledger, Replica, ServerOp};
 use loket_core::{
-    DeviceId, DeviceLetter, IssueTicket, OfficeCode, Op, OpBody, OpId, StaffId, TicketNo,
+    DeviceId, DeviceLetter, IssueTicket, OfficeCode, Op, OpBody, OpId, Role, StaffId, TicketNo,
 };
 use wasm_bindgen_test::*;
 
@@ -42,12 +43,30 @@ fn issue(letter: &str, serial: u16) -> Op {
     }
 }
 
+/// The office's first account, the admin the tickets are issued by: ops by an unknown
+/// actor would be conflicts and fold to nothing.
+fn first_admin() -> Op {
+    let mut op = issue("A", 1);
+    op.body = OpBody::SaveStaff(Staff {
+        id: op.actor.clone(),
+        name: "Admin".into(),
+        role: Role::Admin,
+        pin: PinHash {
+            salt: "00112233445566778899aabbccddeeff".into(),
+            iterations: PIN_ITERATIONS,
+            hash: "ab".repeat(32),
+        },
+        active: true,
+    });
+    op
+}
+
 /// `n` tickets under `letter`, pushed through a server: its state and the ops as confirmed.
 fn confirmed(letter: &str, n: u16) -> (Ledger, Vec<ServerOp>) {
     let mut server = Ledger::default();
-    let ops = (1..=n)
-        .map(|i| {
-            let op = issue(letter, i);
+    let ops = std::iter::once(first_admin())
+        .chain((1..=n).map(|i| issue(letter, i)))
+        .map(|op| {
             let p = server.push(op.clone());
             ServerOp {
                 seq: p.seq,
@@ -78,7 +97,7 @@ async fn indexeddb_figures() {
 
     let (server, batch) = confirmed("B", N);
     let start = now_ms();
-    db.commit_confirmed(&batch, server.state(), u64::from(N))
+    db.commit_confirmed(&batch, server.state(), batch.len() as u64)
         .await
         .unwrap();
     let batched = now_ms() - start;
