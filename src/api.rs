@@ -1,7 +1,9 @@
 //! Calls to the Loket server. The only module that knows URLs and status codes.
 //! It uses the browser's `fetch` directly: a small app bundle matters on a cheap phone.
 
+use loket_core::PublicStatus;
 use loket_core::enrol::{EnrolRequest, Enrolment, ErrorBody};
+use loket_core::status_link::StatusLink;
 use loket_core::sync::{SyncRequest, SyncResponse};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -46,8 +48,22 @@ async fn post<B: Serialize, T: DeserializeOwned>(
     init.set_method("POST");
     init.set_headers(&headers);
     init.set_body(&JsValue::from_str(&body));
+    send(path, &init).await
+}
+
+/// GETs `path` and reads the JSON answer. Never from the HTTP cache: a status seen a
+/// minute ago is exactly what the caller does not want.
+async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    let init = RequestInit::new();
+    init.set_method("GET");
+    init.set_cache(web_sys::RequestCache::NoStore);
+    send(path, &init).await
+}
+
+/// Sends one request and maps the answer: JSON on success, [`ApiError`] otherwise.
+async fn send<T: DeserializeOwned>(path: &str, init: &RequestInit) -> Result<T, ApiError> {
     let window = web_sys::window().ok_or(ApiError::Unreachable)?;
-    let response: Response = JsFuture::from(window.fetch_with_str_and_init(path, &init))
+    let response: Response = JsFuture::from(window.fetch_with_str_and_init(path, init))
         .await
         .map_err(|_| ApiError::Unreachable)?
         .dyn_into()
@@ -82,6 +98,11 @@ async fn post<B: Serialize, T: DeserializeOwned>(
 /// Enrols this device with the admin's code.
 pub async fn enrol(request: &EnrolRequest) -> Result<Enrolment, ApiError> {
     post("/api/devices", None, request).await
+}
+
+/// The public status of a ticket; a wrong number or code is a 404 (`Refused`).
+pub async fn status(link: &StatusLink) -> Result<PublicStatus, ApiError> {
+    get(&link.api_path()).await
 }
 
 /// One sync round trip.

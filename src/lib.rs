@@ -10,6 +10,7 @@ pub mod components;
 pub mod i18n;
 pub mod nav;
 pub mod pin;
+pub mod print_sheet;
 pub mod pwa;
 pub mod routes;
 pub mod single_tab;
@@ -34,11 +35,32 @@ pub fn mount() {
 pub fn App() -> impl IntoView {
     let lang = RwSignal::new(Lang::saved());
     provide_context(lang);
+    Effect::new(move |_| {
+        if let Some(html) = document().document_element() {
+            let _ = html.set_attribute("lang", lang.get().code());
+        }
+    });
+    let nav = Nav::start();
+    provide_context(nav);
+    // An applicant's phone opening a ticket's status is not a device of the office: it
+    // gets no store, no sync and no enrolment, only the page.
+    if nav.route_untracked().is_public() {
+        return view! {
+            <div id="app" data-ready="true">
+                <header class="top">
+                    <div class="brand">
+                        <span class="title">{move || lang.get().t().app_title}</span>
+                    </div>
+                    <LangToggle />
+                </header>
+                <routes::status::StatusPage />
+            </div>
+        }
+        .into_any();
+    }
     let app = AppState::new();
     provide_context(app);
     provide_context(pwa::PwaStatus::start());
-    let nav = Nav::start();
-    provide_context(nav);
     single_tab::claim(move |mine| {
         if mine {
             app.start(store::DB_NAME);
@@ -63,11 +85,6 @@ pub fn App() -> impl IntoView {
     );
     let _taps = window_event_listener(leptos::ev::pointerdown, move |_| app.touch());
     std::mem::forget(_taps);
-    Effect::new(move |_| {
-        if let Some(html) = document().document_element() {
-            let _ = html.set_attribute("lang", lang.get().code());
-        }
-    });
     // A memo, so a page is rebuilt only when the lock state flips, not on every change of
     // the view (which would reset what the page holds, like the last ticket shown).
     let locked = Memo::new(move |_| app.me().is_none_or(|s| !s.active));
@@ -102,11 +119,14 @@ pub fn App() -> impl IntoView {
                             Route::Kasi => view! { <routes::kasi::KasiPage /> }.into_any(),
                             Route::Print => view! { <routes::print::PrintPage /> }.into_any(),
                             Route::Admin => view! { <routes::admin::AdminPage /> }.into_any(),
+                            // Public pages were answered before the app started.
+                            Route::Status => ().into_any(),
                         }
                     }}
                 </Show>
             </div>
     }
+    .into_any()
 }
 
 /// Sends an unenrolled device to `/daftar`, and an enrolled one away from it.
@@ -166,14 +186,6 @@ fn Header() -> impl IntoView {
     let lang = i18n::use_lang();
     let t = move || lang.get().t();
     let pwa = expect_context::<pwa::PwaStatus>();
-    let toggle = move |_| {
-        let next = match lang.get_untracked() {
-            Lang::Id => Lang::En,
-            Lang::En => Lang::Id,
-        };
-        next.save();
-        lang.set(next);
-    };
     view! {
         <header class="top">
             <div class="brand">
@@ -186,13 +198,30 @@ fn Header() -> impl IntoView {
                 }))}
                 <span class="offline-ready" data-testid="offline-ready" hidden=move || !pwa.offline_ready.get()>{move || t().offline_ready}</span>
             </div>
-            <button class="button secondary lang" on:click=toggle lang=move || if lang.get() == Lang::Id { "en" } else { "id" }>
-                {move || t().switch_lang}
-            </button>
+            <LangToggle />
             <Show when=move || app.enrolment.with(|e| e.is_some())>
                 <SyncBadge />
             </Show>
             <StaffNav />
         </header>
+    }
+}
+
+/// Switches between Bahasa Indonesia and English, remembered on this device.
+#[component]
+fn LangToggle() -> impl IntoView {
+    let lang = i18n::use_lang();
+    let toggle = move |_| {
+        let next = match lang.get_untracked() {
+            Lang::Id => Lang::En,
+            Lang::En => Lang::Id,
+        };
+        next.save();
+        lang.set(next);
+    };
+    view! {
+        <button class="button secondary lang" on:click=toggle lang=move || if lang.get() == Lang::Id { "en" } else { "id" }>
+            {move || lang.get().t().switch_lang}
+        </button>
     }
 }

@@ -19,6 +19,8 @@ pub enum Route {
     Admin,
     /// `/daftar`: enrolling this device.
     Enrol,
+    /// `/status`: a ticket's public status, for applicants on their own phones.
+    Status,
 }
 
 impl Route {
@@ -29,6 +31,7 @@ impl Route {
             "/kasi" => Route::Kasi,
             "/cetak" => Route::Print,
             "/admin" => Route::Admin,
+            loket_core::status_link::STATUS_PATH => Route::Status,
             _ => Route::Counter,
         }
     }
@@ -41,7 +44,14 @@ impl Route {
             Route::Print => "/cetak",
             Route::Admin => "/admin",
             Route::Enrol => "/daftar",
+            Route::Status => loket_core::status_link::STATUS_PATH,
         }
+    }
+
+    /// Whether the page is for the public: it needs no enrolled device and no staff PIN,
+    /// and it must not touch the device's stored state.
+    pub fn is_public(self) -> bool {
+        self == Route::Status
     }
 }
 
@@ -63,6 +73,11 @@ impl Nav {
         // The listener lives as long as the page.
         std::mem::forget(handle);
         Self { route }
+    }
+
+    /// The current route, not tracked.
+    pub fn route_untracked(self) -> Route {
+        self.route.get_untracked()
     }
 
     /// The current route (tracked).

@@ -2,6 +2,7 @@
 
 pub mod banners;
 pub mod receipt;
+pub mod return_notice;
 pub mod signature_pad;
 pub mod sync_badge;
 pub mod ticket_slip;

@@ -2,11 +2,14 @@
 //! waiting list, ordered by the core's queue rules.
 
 use crate::app_state::{ActionError, use_app};
+use crate::components::ticket_slip::{SlipData, TicketSlip};
 use crate::i18n::{Texts, use_lang};
+use crate::print_sheet;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use loket_core::catalogue::CaseCode;
 use loket_core::state::ConflictReason;
+use loket_core::status_link::StatusLink;
 use loket_core::{CounterNo, Ticket};
 
 fn action_error(t: &'static Texts, e: ActionError) -> &'static str {
@@ -114,6 +117,32 @@ pub fn CounterPage() -> impl IntoView {
         })
     };
 
+    // What the paper ticket shows, in the office's time and with the link of its QR code.
+    let slip_data = move |ticket: &Ticket| {
+        let (office_name, issued) = app.enrolment.with_untracked(|e| {
+            e.as_ref()
+                .map(|e| {
+                    let at = e.office.local_time(ticket.issued_at);
+                    (
+                        e.office.name.clone(),
+                        at.format("%d-%m-%Y %H:%M").to_string(),
+                    )
+                })
+                .unwrap_or_default()
+        });
+        let origin = window().location().origin().unwrap_or_default();
+        SlipData {
+            office_name,
+            number: ticket.number.to_string(),
+            // The paper is read away from the screen: always in Indonesian.
+            case_name: app.view.with_untracked(|v| v.case_name(ticket, false)),
+            priority: ticket.priority,
+            issued,
+            check_code: ticket.check.to_string(),
+            status_url: format!("{origin}{}", StatusLink::for_ticket(ticket).page()),
+        }
+    };
+
     view! {
         <main class="page counter">
             <p class="banner error" role="alert" data-testid="action-error" hidden=move || message.get().is_none()>{move || message.get()}</p>
@@ -176,6 +205,15 @@ pub fn CounterPage() -> impl IntoView {
                             </span>
                         })}
                     </div>
+                    {move || last_issued.get().map(|tk| {
+                        let data = slip_data(&tk);
+                        view! {
+                            <button id="print-ticket" class="button primary" on:click=move |_| print_sheet::print_element("ticket-slip")>
+                                {move || lang.get().tr("Cetak tiket", "Print the ticket")}
+                            </button>
+                            <TicketSlip data=data />
+                        }
+                    })}
                 </section>
                 <section class="card serve" aria-labelledby="serve-title">
                     <h2 id="serve-title">{move || t().serve_title}</h2>

@@ -2,11 +2,15 @@
 //! the Kasi re-verifies with the operator, then approves for printing or returns the file
 //! with a standard reason and an explanation the applicant gets on paper and in the lookup.
 
-use crate::app_state::use_app;
+use crate::app_state::{AppState, use_app};
+use crate::components::return_notice::{ReturnNotice, ReturnNoticeData};
 use crate::i18n::{Lang, use_lang};
-use crate::routes::visit::run_step;
+use crate::routes::visit::{run_step, step_error};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use loket_core::op::{KasiApprove, KasiReturn};
+use loket_core::status_link::StatusLink;
+use loket_core::ticket::Decision;
 use loket_core::verification::{DocState, ReturnReason, Siak};
 use loket_core::{Action, OpBody, Ticket, TicketRef};
 
@@ -25,7 +29,7 @@ pub fn return_reason(lang: Lang, r: ReturnReason) -> &'static str {
     }
 }
 
-/// The inbox.
+/// The inbox, today's returned files, and the notice of the file last returned.
 #[component]
 pub fn KasiPage() -> impl IntoView {
     let app = use_app();
@@ -33,6 +37,22 @@ pub fn KasiPage() -> impl IntoView {
     let files = move || {
         app.view
             .with(|v| v.escalated().into_iter().cloned().collect::<Vec<_>>())
+    };
+    let returned = move || {
+        let day = app.today();
+        app.view.with(|v| {
+            day.map(|d| v.returned(d).into_iter().cloned().collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
+    };
+    // The notice on screen: the ticket it is for.
+    let notice = RwSignal::new(None::<TicketRef>);
+    let notice_data = move || {
+        let tref = notice.get()?;
+        let ticket = app
+            .view
+            .with(|v| v.ticket(tref.day, &tref.number).cloned())?;
+        notice_data(app, &ticket)
     };
     view! {
         <main class="page kasi">
@@ -43,15 +63,116 @@ pub fn KasiPage() -> impl IntoView {
                     {move || lang.get().tr("Hanya Kasi Pelum yang dapat memutuskan.", "Only the Kasi Pelum may decide.")}
                 </p>
                 <ul class="files" id="kasi-files">
-                    {move || files().into_iter().map(|t| view! { <KasiFile ticket=t /> }).collect_view()}
+                    {move || files().into_iter().map(|t| view! { <KasiFile ticket=t notice=notice /> }).collect_view()}
+                </ul>
+            </section>
+            {move || notice_data().map(|data| view! {
+                <section class="card notice-view" aria-label=move || lang.get().tr("Surat pengembalian", "Return notice")>
+                    <div class="actions">
+                        <button id="print-notice" class="button primary" on:click=move |_| crate::print_sheet::print_element("return-notice")>
+                            {move || lang.get().tr("Cetak surat untuk pemohon", "Print the notice for the applicant")}
+                        </button>
+                        <button id="close-notice" class="button secondary" on:click=move |_| notice.set(None)>
+                            {move || lang.get().tr("Tutup", "Close")}
+                        </button>
+                    </div>
+                    <ReturnNotice data=data />
+                </section>
+            })}
+            <section class="card" hidden=move || returned().is_empty()>
+                <h2>{move || lang.get().tr("Dikembalikan hari ini", "Returned today")}</h2>
+                <ul class="files" id="returned-files">
+                    {move || returned().into_iter().map(|t| {
+                        let number = t.number.to_string();
+                        let key = number.clone();
+                        let tref = TicketRef { number: t.number.clone(), day: t.day };
+                        let case = app.view.with(|v| v.case_name(&t, lang.get() == Lang::En));
+                        view! {
+                            <li data-ticket=key>
+                                <span class="number">{number}</span> " · " {case}
+                                <button class="button secondary print-notice" on:click=move |_| notice.set(Some(tref.clone()))>
+                                    {move || lang.get().tr("Surat pengembalian", "Return notice")}
+                                </button>
+                            </li>
+                        }
+                    }).collect_view()}
                 </ul>
             </section>
         </main>
     }
 }
 
+/// The notice of a returned ticket, or `None` if it was not returned.
+fn notice_data(app: AppState, t: &Ticket) -> Option<ReturnNoticeData> {
+    let decision = t.decision.as_ref()?;
+    let Decision::Returned {
+        reason,
+        explanation,
+    } = &decision.what
+    else {
+        return None;
+    };
+    let (office_name, when) = app.enrolment.with_untracked(|e| {
+        e.as_ref().map_or_else(Default::default, |e| {
+            (
+                e.office.name.clone(),
+                format!(
+                    "{} {}",
+                    t.day.format("%d-%m-%Y"),
+                    e.office.hhmm(decision.at)
+                ),
+            )
+        })
+    });
+    let v = t.verification.as_ref().map(|v| &v.what);
+    let (case_name, to_bring, kasi) = app.view.with_untracked(|view| {
+        let case = view.case_of(t);
+        let to_bring = v
+            .map(|v| {
+                v.documents
+                    .iter()
+                    .filter(|d| d.state != DocState::Valid)
+                    .map(|d| {
+                        let name = case
+                            .and_then(|c| c.documents.iter().find(|doc| doc.code == d.code))
+                            .map_or_else(|| d.code.clone(), |doc| doc.name_id.clone());
+                        let state = match d.state {
+                            DocState::Missing => "tidak ada / missing",
+                            _ => "tidak sah / not valid",
+                        };
+                        format!("{name} ({state})")
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let kasi = view
+            .staff_member(&decision.by)
+            .map(|s| s.name.clone())
+            .unwrap_or_default();
+        (view.case_name(t, false), to_bring, kasi)
+    });
+    let origin = window().location().origin().unwrap_or_default();
+    Some(ReturnNoticeData {
+        office_name,
+        number: t.number.to_string(),
+        case_name,
+        name: v.map(|v| v.name.clone()).unwrap_or_default(),
+        nik_masked: v.map(|v| v.nik.masked()).unwrap_or_default(),
+        when,
+        reason: (
+            return_reason(Lang::Id, *reason).into(),
+            return_reason(Lang::En, *reason).into(),
+        ),
+        explanation: explanation.clone(),
+        to_bring,
+        kasi,
+        check_code: t.check.to_string(),
+        status_url: format!("{origin}{}", StatusLink::for_ticket(t).page()),
+    })
+}
+
 #[component]
-fn KasiFile(ticket: Ticket) -> impl IntoView {
+fn KasiFile(ticket: Ticket, notice: RwSignal<Option<TicketRef>>) -> impl IntoView {
     let app = use_app();
     let lang = use_lang();
     let t = move |id, en| lang.get().tr(id, en);
@@ -69,6 +190,19 @@ fn KasiFile(ticket: Ticket) -> impl IntoView {
         .view
         .with_untracked(|v| v.case_name(&ticket, lang.get_untracked() == Lang::En));
     let v = ticket.verification.clone();
+    // The documents by name, as the case listed them when the ticket was issued.
+    let doc_name = {
+        let docs = app.view.with_untracked(|view| {
+            view.case_of(&ticket)
+                .map(|c| c.documents.clone())
+                .unwrap_or_default()
+        });
+        move |code: &str| {
+            docs.iter()
+                .find(|d| d.code == code)
+                .map_or_else(|| code.to_string(), |d| d.name_id.clone())
+        }
+    };
     let why = ticket
         .escalation
         .as_ref()
@@ -99,14 +233,19 @@ fn KasiFile(ticket: Ticket) -> impl IntoView {
             ));
             return;
         }
-        run_step(
-            OpBody::KasiReturn(KasiReturn {
-                ticket: tref.clone(),
-                reason: reason.get_untracked(),
-                explanation: text.trim().to_string(),
-            }),
-            error,
-        )
+        let body = OpBody::KasiReturn(KasiReturn {
+            ticket: tref.clone(),
+            reason: reason.get_untracked(),
+            explanation: text.trim().to_string(),
+        });
+        let tref = tref.clone();
+        spawn_local(async move {
+            match app.act(body).await {
+                // The applicant takes the explanation home on paper.
+                Ok(_) => notice.set(Some(tref)),
+                Err(e) => error.set(Some(step_error(lang.get_untracked(), &e))),
+            }
+        });
     };
     view! {
         <li class="file" data-ticket=key>
@@ -126,7 +265,7 @@ fn KasiFile(ticket: Ticket) -> impl IntoView {
                     </dl>
                     <ul class="doc-summary">
                         {docs.into_iter().map(|d| view! {
-                            <li class:bad=d.state != DocState::Valid>{d.code.clone()} ": " {move || match d.state {
+                            <li class:bad=d.state != DocState::Valid>{doc_name(&d.code)} ": " {move || match d.state {
                                 DocState::Valid => t("ada & sah", "present & valid"),
                                 DocState::Missing => t("tidak ada", "missing"),
                                 DocState::Invalid => t("tidak sah", "not valid"),

@@ -6,4 +6,5 @@ pub mod enrol;
 pub mod kasi;
 pub mod lock;
 pub mod print;
+pub mod status;
 pub mod visit;

@@ -366,7 +366,7 @@ fn ReceiptView(receipt: RwSignal<Option<ReceiptData>>) -> impl IntoView {
     view! {
         <div class="receipt-view">
             <div class="actions no-print">
-                <button id="print-receipt" class="button primary" on:click=move |_| { let _ = window().print(); }>
+                <button id="print-receipt" class="button primary" on:click=move |_| crate::print_sheet::print_element("receipt")>
                     {move || t("Cetak bukti serah terima", "Print the receipt")}
                 </button>
                 <button id="close-receipt" class="button secondary" on:click=move |_| receipt.set(None)>

@@ -259,6 +259,13 @@ fn the_kasi_returns_a_file_and_the_public_sees_why() {
     // Nothing personal reaches the public view.
     let json = serde_json::to_string(&public).unwrap();
     assert!(!json.contains("Ayu") && !json.contains("5102024107900001"));
+    // The Kasi's list of today's returns holds it, with its case's documents by name.
+    let back: Vec<_> = s.returned(day()).iter().map(|t| t.number.clone()).collect();
+    assert_eq!(back, vec![no("A", 1)]);
+    assert!(s.returned(day() + chrono::Duration::days(1)).is_empty());
+    let case = s.case_of(t).expect("the ticket's case is in its catalogue");
+    assert_eq!(case.code, t.case);
+    assert!(!case.documents.is_empty());
     // A returned file is over: it cannot be printed.
     assert!(matches!(
         conflict(&mut s, op(40, OP, 300, OpBody::PrintCard(tref("A", 1)))),

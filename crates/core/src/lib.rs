@@ -19,6 +19,7 @@ pub mod roles;
 pub mod staff;
 pub mod standards;
 pub mod state;
+pub mod status_link;
 pub mod stock;
 pub mod sync;
 pub mod text;

@@ -2,7 +2,7 @@
 //! that is no longer valid when it is ordered (a step out of turn, an actor whose role may
 //! not make it, a print with no blank card) is kept as a [`Conflict`] with its reason.
 
-use crate::catalogue::{CaseCode, Catalogue};
+use crate::catalogue::{Case, CaseCode, Catalogue};
 use crate::ids::{CounterNo, DeviceId, DeviceLetter, OpId, StaffId};
 use crate::op::{IssueTicket, Op, OpBody};
 use crate::roles::{Action, Role};
@@ -542,6 +542,16 @@ impl OfficeState {
         cards
     }
 
+    /// Files the Kasi returned on `day`, newest first: their notices can be printed again.
+    pub fn returned(&self, day: NaiveDate) -> Vec<&Ticket> {
+        let mut back: Vec<&Ticket> = self
+            .tickets_on(day)
+            .filter(|t| matches!(t.stage, Stage::Returned { .. }))
+            .collect();
+        back.sort_by_key(|t| std::cmp::Reverse(t.decision.as_ref().map(|d| d.at)));
+        back
+    }
+
     /// Tickets handed over, newest first: their receipts can be reprinted.
     pub fn handed_over(&self) -> Vec<&Ticket> {
         let mut done: Vec<&Ticket> = self
@@ -649,13 +659,17 @@ impl OfficeState {
         self.catalogues.iter().find(|c| c.version == version)
     }
 
+    /// The case a ticket was issued for, as the catalogue of its version lists it (or the
+    /// catalogue in force, for a view that no longer holds that version).
+    pub fn case_of(&self, ticket: &Ticket) -> Option<&Case> {
+        self.catalogue_version(ticket.catalogue)
+            .and_then(|c| c.case(&ticket.case))
+            .or_else(|| self.catalogue().case(&ticket.case))
+    }
+
     /// The name of a case in the catalogue a ticket was issued under, or the code.
     pub fn case_name(&self, ticket: &Ticket, english: bool) -> String {
-        let case = self
-            .catalogue_version(ticket.catalogue)
-            .and_then(|c| c.case(&ticket.case))
-            .or_else(|| self.catalogue().case(&ticket.case));
-        match case {
+        match self.case_of(ticket) {
             Some(c) if english => c.name_en.clone(),
             Some(c) => c.name_id.clone(),
             None => ticket.case.to_string(),

@@ -1,0 +1,208 @@
+//! The address of a ticket's public status page, as the QR code on the ticket carries it:
+//! `/status?n=A-017&c=K7Q2&d=2026-11-24`.
+//!
+//! The day is part of the link so that a ticket scanned after midnight (or a file returned
+//! yesterday) still opens its own status rather than today's ticket with the same number.
+//! Every part is URL-safe as written, so the link needs no percent-encoding.
+
+use crate::ticket::{Ticket, TicketNo};
+use crate::wire;
+use chrono::NaiveDate;
+
+/// The app's path of the public status page.
+pub const STATUS_PATH: &str = "/status";
+
+/// The longest check code anyone could mean; longer input is a typo or an attack.
+const MAX_CODE: usize = 8;
+
+/// What a status lookup needs: the number, its check code, and the day when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusLink {
+    /// The queue number.
+    pub number: TicketNo,
+    /// The check code as typed or printed (upper-cased, letters and digits only).
+    pub code: String,
+    /// The service day; `None` means today, as the server reckons it.
+    pub day: Option<NaiveDate>,
+}
+
+/// Why a status link or a typed lookup cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    /// The number is missing or not a queue number like `A-017`.
+    #[error("not a queue number")]
+    Number,
+    /// The check code is missing, too long, or has characters no code has.
+    #[error("not a check code")]
+    Code,
+    /// The day is not a date written `YYYY-MM-DD`.
+    #[error("not a day")]
+    Day,
+}
+
+impl StatusLink {
+    /// The link printed on `ticket`.
+    pub fn for_ticket(ticket: &Ticket) -> Self {
+        Self {
+            number: ticket.number.clone(),
+            code: ticket.check.as_str().to_string(),
+            day: Some(ticket.day),
+        }
+    }
+
+    /// A lookup typed by hand: the day is left to the server (today).
+    pub fn typed(number: &str, code: &str) -> Result<Self, LinkError> {
+        Ok(Self {
+            number: TicketNo::parse(number).ok_or(LinkError::Number)?,
+            code: clean_code(code)?,
+            day: None,
+        })
+    }
+
+    /// Reads a page's query string (with or without its leading `?`). Unknown keys are
+    /// ignored, so a link with tracking parameters added by a messaging app still works.
+    pub fn parse_query(query: &str) -> Result<Self, LinkError> {
+        let (mut number, mut code, mut day) = (None, None, None);
+        for pair in query.trim_start_matches('?').split('&') {
+            match pair.split_once('=') {
+                Some(("n", v)) => number = Some(v),
+                Some(("c", v)) => code = Some(v),
+                Some(("d", v)) => day = Some(v),
+                _ => {}
+            }
+        }
+        let mut link = Self::typed(
+            number.ok_or(LinkError::Number)?,
+            code.ok_or(LinkError::Code)?,
+        )?;
+        link.day = match day {
+            Some(text) => Some(wire::day::parse(text).ok_or(LinkError::Day)?),
+            None => None,
+        };
+        Ok(link)
+    }
+
+    /// The query string of the page, `?n=…&c=…[&d=…]`.
+    pub fn query(&self) -> String {
+        let mut q = format!("?n={}&c={}", self.number, self.code);
+        if let Some(day) = self.day {
+            q.push_str("&d=");
+            q.push_str(&day.format("%Y-%m-%d").to_string());
+        }
+        q
+    }
+
+    /// The page's path and query, to append to the office's origin.
+    pub fn page(&self) -> String {
+        format!("{STATUS_PATH}{}", self.query())
+    }
+
+    /// The server's JSON endpoint for this lookup.
+    pub fn api_path(&self) -> String {
+        let mut p = format!("/api/status/{}?code={}", self.number, self.code);
+        if let Some(day) = self.day {
+            p.push_str("&day=");
+            p.push_str(&day.format("%Y-%m-%d").to_string());
+        }
+        p
+    }
+}
+
+/// A check code as people type it: spaces around it dropped, upper-cased; it must be a few
+/// letters and digits. Whether it is the *right* code is the server's to say.
+fn clean_code(code: &str) -> Result<String, LinkError> {
+    let code = code.trim().to_ascii_uppercase();
+    let ok = !code.is_empty()
+        && code.len() <= MAX_CODE
+        && code.bytes().all(|b| b.is_ascii_alphanumeric());
+    ok.then_some(code).ok_or(LinkError::Code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+    }
+
+    #[test]
+    fn a_link_reads_back_as_written() {
+        let link = StatusLink::parse_query("?n=A-017&c=K7Q2&d=2026-11-24").unwrap();
+        assert_eq!(link.number.to_string(), "A-017");
+        assert_eq!(link.code, "K7Q2");
+        assert_eq!(link.day, Some(day()));
+        assert_eq!(link.page(), "/status?n=A-017&c=K7Q2&d=2026-11-24");
+        assert_eq!(
+            link.api_path(),
+            "/api/status/A-017?code=K7Q2&day=2026-11-24"
+        );
+    }
+
+    #[test]
+    fn typed_lookups_are_forgiving_about_case_and_spacing() {
+        let link = StatusLink::typed(" a17 ", " k7q2 ").unwrap();
+        assert_eq!(link.number.to_string(), "A-017");
+        assert_eq!(link.code, "K7Q2");
+        assert_eq!(link.day, None);
+        assert_eq!(link.api_path(), "/api/status/A-017?code=K7Q2");
+    }
+
+    #[test]
+    fn extra_parameters_are_ignored() {
+        let link = StatusLink::parse_query("fbclid=x&n=B-004&utm=y&c=ZZ99").unwrap();
+        assert_eq!(link.number.to_string(), "B-004");
+    }
+
+    #[test]
+    fn broken_links_say_which_part_is_wrong() {
+        assert_eq!(StatusLink::parse_query(""), Err(LinkError::Number));
+        assert_eq!(StatusLink::parse_query("c=K7Q2"), Err(LinkError::Number));
+        assert_eq!(
+            StatusLink::parse_query("n=017&c=K7Q2"),
+            Err(LinkError::Number)
+        );
+        assert_eq!(StatusLink::parse_query("n=A-017"), Err(LinkError::Code));
+        assert_eq!(StatusLink::parse_query("n=A-017&c="), Err(LinkError::Code));
+        assert_eq!(
+            StatusLink::parse_query("n=A-017&c=K7Q2<script>"),
+            Err(LinkError::Code)
+        );
+        assert_eq!(
+            StatusLink::parse_query("n=A-017&c=K7Q2K7Q2K"),
+            Err(LinkError::Code)
+        );
+        assert_eq!(
+            StatusLink::parse_query("n=A-017&c=K7Q2&d=2026-02-30"),
+            Err(LinkError::Day)
+        );
+        assert_eq!(
+            StatusLink::parse_query("n=A-017&c=K7Q2&d=yesterday"),
+            Err(LinkError::Day)
+        );
+    }
+
+    proptest! {
+        /// Whatever ticket it is printed on, the link opens that ticket again, and it never
+        /// needs escaping.
+        #[test]
+        fn printed_links_round_trip(
+            letter in "[A-Z]{1,2}",
+            serial in 1u16..=9999,
+            code in "[0-9A-HJKMNP-TV-Z]{4}",
+            offset in 0i64..3000,
+        ) {
+            let day = day() + chrono::Duration::days(offset);
+            let link = StatusLink {
+                number: TicketNo::parse(&format!("{letter}-{serial}")).unwrap(),
+                code,
+                day: Some(day),
+            };
+            let page = link.page();
+            prop_assert!(page.bytes().all(|b| b.is_ascii_alphanumeric() || b"/?=&-".contains(&b)));
+            let query = page.strip_prefix(STATUS_PATH).unwrap();
+            prop_assert_eq!(StatusLink::parse_query(query).unwrap(), link);
+        }
+    }
+}
