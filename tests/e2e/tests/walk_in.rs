@@ -276,7 +276,65 @@ async fn the_walk_in_service_from_number_to_signed_receipt() {
         }
     })
     .await;
+    // The applicant gets the explanation on paper: the notice shows with the reason, the
+    // explanation and the missing document by name, and prints alone.
+    sees(&kasi, "[data-testid=notice-number]", "A-003").await;
+    sees(&kasi, "[data-testid=notice-explanation]", "Bawa KK asli.").await;
+    sees(
+        &kasi,
+        "[data-testid=notice-reason]",
+        "Dokumen tidak lengkap",
+    )
+    .await;
+    sees(&kasi, "[data-testid=notice-docs]", "tidak ada").await;
+    sees(&kasi, "[data-testid=notice-kasi]", KASI.0).await;
+    let nik = find::text(&kasi, "[data-testid=notice-nik]")
+        .await
+        .ok()
+        .flatten();
+    assert!(
+        !nik.unwrap_or_default().contains(NIK),
+        "the notice masks the NIK"
+    );
+    kasi.driver
+        .execute(
+            "window.print = () => { window.__printed = [...document.querySelectorAll('.print-sheet')]
+                .map(s => s.dataset.sheet + ':' + s.textContent); }",
+            vec![],
+        )
+        .await
+        .expect("the print dialog can be replaced");
+    action::click(&kasi, "#print-notice").await;
+    let printed = kasi
+        .driver
+        .execute("return window.__printed || []", vec![])
+        .await
+        .expect("the printed sheets can be read")
+        .json()
+        .to_string();
+    assert!(
+        printed.contains("return-notice:") && printed.contains("Bawa KK asli."),
+        "the notice is the sheet printed: {printed}"
+    );
+    let code = find::text(&kasi, "[data-testid=notice-code]")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    // It can be printed again from today's returns.
+    action::click(&kasi, "#close-notice").await;
+    action::click(
+        &kasi,
+        "#returned-files li[data-ticket='A-003'] .print-notice",
+    )
+    .await;
+    sees(&kasi, "[data-testid=notice-number]", "A-003").await;
     action::sync_until_settled(&kasi).await;
+
+    // The status lookup tells the applicant the same.
+    action::open(&kasi, &format!("/status?n=A-003&c={code}")).await;
+    sees(&kasi, "[data-testid=status-headline]", "dikembalikan").await;
+    sees(&kasi, "[data-testid=status-detail]", "Bawa KK asli.").await;
 
     tablet.quit().await;
     kasi.quit().await;

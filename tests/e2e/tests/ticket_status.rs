@@ -1,0 +1,163 @@
+//! The paper ticket and the public status page. The counter shows and prints a slip with
+//! the number, the check code and a QR code; the applicant's own phone (a browser that was
+//! never enrolled) opens the QR code's link and follows the ticket as it is called, with no
+//! staff page and no personal data; a wrong code finds nothing, and a typo is explained.
+
+use loket_e2e::{Chromedriver, Profile, Server, WAIT, action, check, find};
+use std::time::Duration;
+use thirtyfour::prelude::*;
+
+/// Long enough for the tablet to sync and the status page to ask again on its own.
+const REFRESHED: Duration = Duration::from_secs(45);
+
+/// Waits until `selector`'s text contains `text`, without touching the page.
+async fn shows(p: &Profile, selector: &str, text: &str, timeout: Duration) {
+    let what = format!("{selector} to show {text:?}");
+    check::until(p, &what, timeout, async || {
+        let shown = find::text(p, selector).await.ok().flatten();
+        match shown {
+            Some(s) if s.contains(text) => Ok(()),
+            other => Err(format!("it shows {other:?}")),
+        }
+    })
+    .await;
+}
+
+async fn text_of(p: &Profile, selector: &str) -> String {
+    check::exists(p, selector).await;
+    find::text(p, selector)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_ticket_slip_leads_the_applicants_phone_to_its_status() {
+    let server = Server::start().await;
+    let chromedriver = Chromedriver::start().await;
+    let tablet = Profile::open(&chromedriver, &server, "counter-tablet").await;
+    let phone = Profile::open(&chromedriver, &server, "applicant-phone").await;
+    action::enrol(&tablet, server.admin_code(), "Tablet loket 1").await;
+
+    // A1: a priority ticket; its slip shows the number and the check code.
+    action::click(&tablet, "#issue-priority").await;
+    let number = action::issue_ticket(&tablet).await;
+    shows(&tablet, "[data-testid=slip-number]", &number, WAIT).await;
+    let code_line = text_of(&tablet, "[data-testid=slip-code]").await;
+    let code = code_line.rsplit(' ').next().unwrap_or_default().to_string();
+    assert_eq!(code.len(), 4, "a 4-character check code: {code_line:?}");
+    let url = tablet
+        .driver
+        .find(By::Css("[data-testid=slip-qr]"))
+        .await
+        .expect("the slip has a QR code")
+        .attr("data-url")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let expected = format!("{}/status?n={number}&c={code}&d=", server.url());
+    assert!(
+        url.starts_with(&expected),
+        "QR link {url:?}, not {expected:?}…"
+    );
+
+    // Printing puts the slip, and only the slip, on the sheet the printer gets.
+    tablet
+        .driver
+        .execute(
+            "window.print = () => { window.__printed = [...document.querySelectorAll('.print-sheet')]
+                .map(s => [s.dataset.sheet, s.textContent, s.querySelectorAll('#ticket-slip').length]); }",
+            vec![],
+        )
+        .await
+        .expect("the print dialog can be replaced");
+    action::click(&tablet, "#print-ticket").await;
+    let printed = tablet
+        .driver
+        .execute("return window.__printed || []", vec![])
+        .await
+        .expect("the printed sheets can be read")
+        .json()
+        .clone();
+    let sheets = printed.as_array().cloned().unwrap_or_default();
+    assert_eq!(sheets.len(), 1, "one sheet printed: {printed}");
+    assert_eq!(sheets[0][0], "ticket-slip", "{printed}");
+    let sheet = sheets[0][1].as_str().unwrap_or_default();
+    assert!(
+        sheet.contains(&number) && sheet.contains(&code) && sheet.contains("PRIORITAS"),
+        "the slip's content on the sheet: {sheet:?}"
+    );
+    assert!(!sheet.contains("Panggil"), "nothing of the page: {sheet:?}");
+    assert_eq!(sheets[0][2], 0, "the copy keeps no duplicate id");
+
+    // The applicant's phone opens the QR link: the status, and nothing of the office's app.
+    if let Err(e) = phone.driver.goto(&url).await {
+        check::fail(&phone, &format!("could not open {url}: {e}")).await;
+    }
+    check::ready(&phone).await;
+    shows(&phone, "[data-testid=status-number]", &number, WAIT).await;
+    shows(&phone, "[data-testid=status-headline]", "Menunggu", WAIT).await;
+    check::path(&phone, "/status").await;
+    for staff_only in [
+        "#enrol-code",
+        "#lock",
+        "#people",
+        "[data-testid=pending-count]",
+    ] {
+        assert!(
+            !find::exists(&phone, staff_only).await.unwrap_or(true),
+            "the public page shows no {staff_only}"
+        );
+    }
+
+    // Called to counter 1: the phone sees it by itself.
+    action::call_next(&tablet).await;
+    shows(
+        &phone,
+        "[data-testid=status-headline]",
+        "Loket 1",
+        REFRESHED,
+    )
+    .await;
+    // At the counter the name and NIK are typed in; the public page never shows them.
+    action::click(&tablet, "#arrive").await;
+    action::click(&tablet, "#receive-documents").await;
+    action::type_into(&tablet, "#applicant-name", "Ni Made Ayu").await;
+    shows(
+        &phone,
+        "[data-testid=status-headline]",
+        "Sedang dilayani",
+        REFRESHED,
+    )
+    .await;
+    let page = find::body_text(&phone).await.unwrap_or_default();
+    assert!(
+        !page.contains(action::OPERATOR.0) && !page.contains("Ayu"),
+        "no staff or applicant names on the public page: {page:?}"
+    );
+
+    // In English, on the phone's own choice.
+    action::click(&phone, "button.lang").await;
+    shows(&phone, "[data-testid=status-headline]", "counter 1", WAIT).await;
+    action::click(&phone, "button.lang").await;
+
+    // A wrong code finds nothing; a typo in the number is explained, and the old answer stays.
+    action::type_into(&phone, "#status-code", "ZZZZ").await;
+    action::click(&phone, "#status-submit").await;
+    check::exists(&phone, "[data-testid=status-not-found]").await;
+    action::type_into(&phone, "#status-number", "17").await;
+    action::click(&phone, "#status-submit").await;
+    shows(&phone, "[data-testid=status-form-error]", "A-017", WAIT).await;
+    // Typed by hand, in lower case and without the dash, the right code finds it again.
+    let typed = number.replace('-', "").to_lowercase();
+    action::type_into(&phone, "#status-number", &typed).await;
+    action::type_into(&phone, "#status-code", &code.to_lowercase()).await;
+    action::click(&phone, "#status-submit").await;
+    shows(&phone, "[data-testid=status-number]", &number, WAIT).await;
+    shows(&phone, "[data-testid=status-headline]", "Loket 1", WAIT).await;
+
+    tablet.quit().await;
+    phone.quit().await;
+}
