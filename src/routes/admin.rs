@@ -1,4 +1,5 @@
-//! `/admin`: staff accounts (name, role, PIN), the office's counters and the standard times.
+//! `/admin`: staff accounts (name, role, PIN), the office's counters, the standard times and
+//! the service list ([`crate::routes::admin_catalogue`]).
 //! Everything here is an op like any other: it works offline and reaches every device.
 
 use crate::app_state::use_app;
@@ -32,6 +33,7 @@ pub fn AdminPage() -> impl IntoView {
                         <StandardsSection />
                     </div>
                 </div>
+                <crate::routes::admin_catalogue::CatalogueSection />
             </Show>
         </main>
     }

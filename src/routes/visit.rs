@@ -217,10 +217,9 @@ fn Checklist(ticket: Signal<Option<Ticket>>, error: RwSignal<Option<String>>) ->
     let t = move |id, en| lang.get().tr(id, en);
     let case = move || -> Option<(u32, Case)> {
         let tk = ticket.get()?;
-        app.view.with(|v| {
-            let cat = v.catalogue();
-            cat.case(&tk.case).map(|c| (cat.version, c.clone()))
-        })
+        // The list the ticket was issued under: what the applicant was told to bring.
+        app.view
+            .with(|v| v.case_of(&tk).map(|c| (tk.catalogue, c.clone())))
     };
     let docs = RwSignal::new(Vec::<DocCheck>::new());
     let nik = RwSignal::new(String::new());

@@ -280,6 +280,31 @@ impl Catalogue {
     }
 }
 
+/// A code for a case or document the admin adds, made from its name (`"Surat Nikah"` →
+/// `surat_nikah`) so the stored ops stay readable; `taken` says which codes are in use,
+/// and a number is added until the code is free. Always a valid [`CaseCode`].
+pub fn code_for(name: &str, taken: impl Fn(&str) -> bool) -> String {
+    let mut base = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            base.push(c.to_ascii_lowercase());
+        } else if !base.is_empty() && !base.ends_with('_') {
+            base.push('_');
+        }
+    }
+    // Room for a `_NNN` suffix within the 32 characters a code may have.
+    base.truncate(24);
+    let base = base.trim_end_matches('_');
+    let base = if base.is_empty() { "baru" } else { base };
+    let mut code = base.to_string();
+    let mut n = 2u32;
+    while taken(&code) {
+        code = format!("{base}_{n}");
+        n += 1;
+    }
+    code
+}
+
 /// Looks a default case up by its code.
 pub fn default_case(code: &CaseCode) -> Option<&'static CaseInfo> {
     DEFAULT_CASES.iter().find(|c| c.code == code.as_str())
@@ -340,6 +365,27 @@ mod tests {
         let c = Catalogue::default();
         let json = serde_json::to_string(&c).unwrap();
         assert_eq!(serde_json::from_str::<Catalogue>(&json).unwrap(), c);
+    }
+
+    #[test]
+    fn new_codes_come_from_names_and_never_clash() {
+        let none = |_: &str| false;
+        assert_eq!(code_for("Surat Nikah (asli)", none), "surat_nikah_asli");
+        assert_eq!(code_for("  ", none), "baru");
+        let taken = ["kk", "kk_2"];
+        assert_eq!(code_for("KK", |c| taken.contains(&c)), "kk_3");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_code_made_from_any_name_is_valid_and_free(
+            name in "\\PC{0,60}",
+            taken in proptest::collection::hash_set("[a-z_]{1,6}", 0..20),
+        ) {
+            let code = code_for(&name, |c| taken.contains(c));
+            proptest::prop_assert!(CaseCode::new(code.clone()).is_ok(), "{code:?}");
+            proptest::prop_assert!(!taken.contains(&code));
+        }
     }
 
     #[test]

@@ -519,6 +519,60 @@ fn counters_catalogue_and_standards_are_data() {
 }
 
 #[test]
+fn a_ticket_is_checked_against_the_list_it_was_issued_under() {
+    let mut s = staffed();
+    applied(&mut s, issue(1, OP, "A", 1, false, 0));
+    // Version 2 asks one more document for a new card.
+    let mut edited = Catalogue {
+        version: 2,
+        ..Catalogue::default()
+    };
+    edited.cases[0].documents.push(crate::catalogue::Document {
+        code: "pengantar_rt".into(),
+        name_id: "Surat pengantar RT".into(),
+        name_en: "Neighbourhood letter".into(),
+    });
+    applied(
+        &mut s,
+        by(2, ADMIN.0, ADMIN.1, 5, OpBody::SetCatalogue(edited)),
+    );
+    let ticket = s.ticket(day(), &no("A", 1)).unwrap();
+    assert_eq!(
+        s.case_of(ticket).unwrap().documents,
+        Catalogue::default().cases[0].documents
+    );
+    for (n, body) in happy_bodies().into_iter().take(3).enumerate() {
+        applied(&mut s, op(3 + n as u32, OP, 10, body));
+    }
+    // Checked as version 2 would have it, the file does not match the ticket's list.
+    let mut as_v2 = verification(true, Siak::Matches);
+    as_v2.catalogue = 2;
+    as_v2.documents.push(DocCheck {
+        code: "pengantar_rt".into(),
+        state: DocState::Valid,
+    });
+    let verify = |v| {
+        OpBody::VerifyDocuments(Verify {
+            ticket: tref("A", 1),
+            verification: v,
+        })
+    };
+    assert!(matches!(
+        conflict(&mut s, op(10, OP, 20, verify(as_v2))),
+        ConflictReason::NotConforming { .. }
+    ));
+    // Version 1's documents are what A-001 needs.
+    applied(
+        &mut s,
+        op(11, OP, 30, verify(verification(true, Siak::Matches))),
+    );
+    assert_eq!(
+        s.ticket(day(), &no("A", 1)).unwrap().stage,
+        Stage::ReadyToPrint
+    );
+}
+
+#[test]
 fn malformed_bodies_are_refused_before_the_fold() {
     let stock = |count: u32, note: &str| {
         OpBody::ReceiveStock(ReceiveStock {

@@ -327,9 +327,11 @@ impl OfficeState {
                 Err(ConflictReason::UnknownCounter { counter: b.counter })
             }
             OpBody::VerifyDocuments(v) => {
-                let case = self
-                    .catalogue_version(v.verification.catalogue)
-                    .and_then(|c| c.case(&ticket.case));
+                // The list the applicant was given when the ticket was issued, whatever
+                // the admin has changed since.
+                let case = (v.verification.catalogue == ticket.catalogue)
+                    .then(|| self.case_of(ticket))
+                    .flatten();
                 if case.is_some_and(|case| v.verification.conforms(case)) {
                     Ok(Some(next))
                 } else {
