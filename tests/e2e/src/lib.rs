@@ -29,6 +29,7 @@ pub mod check;
 pub mod find;
 mod server;
 pub mod two_devices;
+pub mod visit;
 
 pub use browser::{Chromedriver, Profile};
 pub use server::Server;
