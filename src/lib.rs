@@ -30,34 +30,55 @@ pub fn mount() {
     leptos::mount::mount_to_body(App);
 }
 
-/// The whole app: shared state, header, and the pages.
+/// Mounts the public pages alone (the `loket-public` binary): what an applicant's phone
+/// loads, without the office's pages, store or sync.
+pub fn mount_public() {
+    leptos::mount::mount_to_body(|| {
+        let lang = RwSignal::new(Lang::saved());
+        provide_context(lang);
+        view! { <PublicApp /> }
+    });
+}
+
+/// The public status page with its own small header. Needs the language in context.
 #[component]
-pub fn App() -> impl IntoView {
-    let lang = RwSignal::new(Lang::saved());
-    provide_context(lang);
+fn PublicApp() -> impl IntoView {
+    let lang = i18n::use_lang();
     Effect::new(move |_| {
         if let Some(html) = document().document_element() {
             let _ = html.set_attribute("lang", lang.get().code());
         }
     });
+    view! {
+        <div id="app" data-ready="true">
+            <header class="top">
+                <div class="brand">
+                    <span class="title">{move || lang.get().t().app_title}</span>
+                </div>
+                <LangToggle />
+            </header>
+            <routes::status::StatusPage />
+        </div>
+    }
+}
+
+/// The whole app: shared state, header, and the pages.
+#[component]
+pub fn App() -> impl IntoView {
+    let lang = RwSignal::new(Lang::saved());
+    provide_context(lang);
     let nav = Nav::start();
     provide_context(nav);
-    // An applicant's phone opening a ticket's status is not a device of the office: it
-    // gets no store, no sync and no enrolment, only the page.
+    // A staff tablet's service worker answers `/status` with this app: it shows the public
+    // page too, as a guest, without starting the device's store.
     if nav.route_untracked().is_public() {
-        return view! {
-            <div id="app" data-ready="true">
-                <header class="top">
-                    <div class="brand">
-                        <span class="title">{move || lang.get().t().app_title}</span>
-                    </div>
-                    <LangToggle />
-                </header>
-                <routes::status::StatusPage />
-            </div>
-        }
-        .into_any();
+        return view! { <PublicApp /> }.into_any();
     }
+    Effect::new(move |_| {
+        if let Some(html) = document().document_element() {
+            let _ = html.set_attribute("lang", lang.get().code());
+        }
+    });
     let app = AppState::new();
     provide_context(app);
     provide_context(pwa::PwaStatus::start());

@@ -1,4 +1,5 @@
-//! Builds the release app into `dist/` with Trunk, then stamps the service worker.
+//! Builds the release app into `dist/` with Trunk (the office's app, then the public pages
+//! into `dist/public/`), then stamps the service worker.
 //!
 //! `public/sw.js` cannot know the build's file names, so it carries two placeholders that
 //! [`rewrite_sw`] fills in: `__LOKET_VERSION__` (a hash of every other file in `dist/`, so the
@@ -14,6 +15,9 @@ use crate::{Result, dist_dir, step, target_dir, tools};
 
 /// The service worker, relative to `dist/`; it is the one file it does not precache.
 const SW: &str = "sw.js";
+/// The public pages' own small app (`public.html`, the `loket-public` binary), relative to
+/// `dist/`. A tablet's service worker does not precache it: staff devices never load it.
+pub const PUBLIC_DIR: &str = "public";
 const VERSION_PLACEHOLDER: &str = "__LOKET_VERSION__";
 const PRECACHE_PLACEHOLDER: &str = r#"["__LOKET_PRECACHE__"]"#;
 
@@ -25,6 +29,18 @@ pub fn build_app(sh: &Shell) -> Result<()> {
     cmd!(sh, "trunk build --release")
         .env("TRUNK_SKIP_VERSION_CHECK", "true")
         .run()?;
+    // After the office's app, whose build replaces dist/ as a whole.
+    step(format!(
+        "building the public pages: trunk build --release public.html (into dist/{PUBLIC_DIR}/)"
+    ));
+    let public_dist = dist_dir().join(PUBLIC_DIR);
+    let public_url = format!("/{PUBLIC_DIR}/");
+    cmd!(
+        sh,
+        "trunk build --release=true --dist {public_dist} --public-url {public_url} public.html"
+    )
+    .env("TRUNK_SKIP_VERSION_CHECK", "true")
+    .run()?;
     step(format!("stamping dist/{SW}: version and precache list"));
     stamp_sw(&dist_dir())?;
     step("gzipping the app's files with zopfli (served precompressed)");
@@ -134,7 +150,11 @@ pub fn rewrite_sw(sw: &str, files: &[DistFile]) -> Result<String, String> {
             "the version placeholder `{VERSION_PLACEHOLDER}` is missing"
         ));
     }
-    let mut sorted: Vec<&DistFile> = files.iter().collect();
+    let public = format!("{PUBLIC_DIR}/");
+    let mut sorted: Vec<&DistFile> = files
+        .iter()
+        .filter(|file| !file.path.starts_with(&public))
+        .collect();
     sorted.sort_by(|a, b| a.path.cmp(&b.path));
     let precache: Vec<String> = std::iter::once("/".to_owned())
         .chain(sorted.iter().map(|file| format!("/{}", file.path)))
@@ -220,6 +240,16 @@ const PRECACHE = ["__LOKET_PRECACHE__"];
             r#"const PRECACHE = ["/", "/icons/icon-192.png", "/index.html", "/loket-1a2b.js", "/loket-1a2b_bg.wasm"];"#
         );
         assert!(!out.contains("__LOKET_"));
+    }
+
+    #[test]
+    fn staff_tablets_do_not_precache_the_public_pages() {
+        let mut with_public = sample();
+        with_public.push(file("public/index.html", "<html>status"));
+        with_public.push(file("public/loket-public-9f9f_bg.wasm", "\0asm"));
+        let out = rewrite_sw(SW_SOURCE, &with_public).unwrap();
+        assert!(!out.contains("/public/"), "{out}");
+        assert_eq!(out, rewrite_sw(SW_SOURCE, &sample()).unwrap());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The built web app, served from the `--dist` folder.
 //!
 //! A path that names no file gets `index.html`, so client routes such as `/daftar` load the
-//! app (an SPA fallback); a missing *asset* (`.js`, `.wasm`, …) stays a 404 so a stale page
+//! app (an SPA fallback); the public pages (`/status`) get `public/index.html`, their own
+//! small app; a missing *asset* (`.js`, `.wasm`, …) stays a 404 so a stale page
 //! never takes HTML for code. `index.html` and `sw.js` must be revalidated on every load,
 //! or a device would keep an old app; files whose names carry a content hash never change
 //! and may be cached for a year.
@@ -37,6 +38,11 @@ const ASSET_EXTENSIONS: &[&str] = &[
     "html",
 ];
 
+/// Paths of the public pages, and the folder of `--dist` holding their own small app
+/// (built from `public.html`): an applicant's phone loads that, not the office's app.
+const PUBLIC_PAGES: &[&str] = &["/status"];
+const PUBLIC_DIR: &str = "public";
+
 const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
 const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
 
@@ -68,10 +74,19 @@ async fn serve(State(state): State<AppState>, request: Request) -> Response {
             .oneshot(request)
             .await
     } else {
+        // The office's app can show the public pages too, should their own be missing.
+        let public_index = dist.join(PUBLIC_DIR).join("index.html");
+        let page = if PUBLIC_PAGES.contains(&path.trim_end_matches('/'))
+            && tokio::fs::try_exists(&public_index).await.unwrap_or(false)
+        {
+            public_index
+        } else {
+            index
+        };
         // `cargo xtask` gzips the app at build time; a browser that accepts gzip gets that.
         ServeDir::new(dist)
             .precompressed_gzip()
-            .fallback(ServeFile::new(index).precompressed_gzip())
+            .fallback(ServeFile::new(page).precompressed_gzip())
             .oneshot(request)
             .await
     };

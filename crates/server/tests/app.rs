@@ -94,6 +94,38 @@ async fn the_app_is_served_with_an_spa_fallback() {
 }
 
 #[tokio::test]
+async fn the_status_page_gets_the_public_app_and_falls_back_to_the_office_app() {
+    let app = TestApp::start().await;
+    let dist = app.dist();
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::write(dist.join("index.html"), "<title>Loket</title>").unwrap();
+    // Before the public pages are built, the office's app shows them.
+    let (status, _, body) = get_page(&app, "/status?n=A-001&c=K7Q2").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("<title>Loket</title>"), "{body}");
+
+    std::fs::create_dir_all(dist.join("public")).unwrap();
+    std::fs::write(dist.join("public/index.html"), "<title>Status</title>").unwrap();
+    std::fs::write(
+        dist.join("public/loket-public-0123456789abcdef_bg.wasm"),
+        "wasm",
+    )
+    .unwrap();
+    for path in ["/status", "/status/", "/status?n=A-001&c=K7Q2&d=2026-11-24"] {
+        let (status, cache, body) = get_page(&app, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(body.contains("<title>Status</title>"), "{path}: {body}");
+        assert_eq!(cache.as_deref(), Some("no-cache"), "{path}");
+    }
+    let (status, cache, _) = get_page(&app, "/public/loket-public-0123456789abcdef_bg.wasm").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(cache.unwrap().contains("immutable"));
+    // Every other route still loads the office's app.
+    let (_, _, body) = get_page(&app, "/statuses").await;
+    assert!(body.contains("<title>Loket</title>"), "{body}");
+}
+
+#[tokio::test]
 async fn without_a_built_app_pages_answer_503() {
     let app = TestApp::start().await;
     let (status, _, body) = get_page(&app, "/daftar").await;

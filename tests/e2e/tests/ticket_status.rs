@@ -100,6 +100,23 @@ async fn the_ticket_slip_leads_the_applicants_phone_to_its_status() {
     shows(&phone, "[data-testid=status-number]", &number, WAIT).await;
     shows(&phone, "[data-testid=status-headline]", "Menunggu", WAIT).await;
     check::path(&phone, "/status").await;
+    // The phone got the small public app, not the office's.
+    let public_app = phone
+        .driver
+        .execute(
+            "return !!document.querySelector('[src*=\"loket-public\"], [href*=\"loket-public\"]')
+                && !document.querySelector('script[src=\"/register-sw.js\"]')",
+            vec![],
+        )
+        .await
+        .expect("the page's scripts can be read")
+        .json()
+        .clone();
+    assert_eq!(
+        public_app,
+        serde_json::Value::Bool(true),
+        "the public app, without a service worker"
+    );
     for staff_only in [
         "#enrol-code",
         "#lock",
