@@ -27,9 +27,19 @@ pub fn print_element(id: &str) {
     let Ok(copy) = element.clone_node_with_deep(true) else {
         return;
     };
-    // One element per id: the copy is found by its class.
+    // One element per id: the copy and what it holds are found by class, not id.
     if let Some(copy) = copy.dyn_ref::<web_sys::Element>() {
         let _ = copy.remove_attribute("id");
+        if let Ok(inner) = copy.query_selector_all("[id]") {
+            for i in 0..inner.length() {
+                if let Some(el) = inner
+                    .item(i)
+                    .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+                {
+                    let _ = el.remove_attribute("id");
+                }
+            }
+        }
     }
     let Ok(sheet) = document.create_element("div") else {
         return;

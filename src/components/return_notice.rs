@@ -4,7 +4,7 @@
 //! Like the receipt, its labels are bilingual and fixed, and it prints on A5 through
 //! [`crate::print_sheet`].
 
-use crate::components::ticket_slip::qr_svg_path;
+use crate::components::qr::QrLink;
 use leptos::prelude::*;
 
 /// Everything the notice shows, already formatted, so it can be printed again later from
@@ -54,15 +54,6 @@ pub fn ReturnNotice(data: ReturnNoticeData) -> impl IntoView {
         check_code,
         status_url,
     } = data;
-    let qr = qr_svg_path(&status_url).map(|(size, d)| {
-        view! {
-            <svg class="notice-qr" viewBox=format!("0 0 {size} {size}") role="img"
-                aria-label="QR status" shape-rendering="crispEdges">
-                <rect width="100%" height="100%" fill="#fff"></rect>
-                <path d=d fill="#000"></path>
-            </svg>
-        }
-    });
     let row = |id: &'static str, en: &'static str, testid: &'static str, value: String| {
         view! {
             <tr>
@@ -114,7 +105,7 @@ pub fn ReturnNotice(data: ReturnNoticeData) -> impl IntoView {
                     "Status dapat dicek dengan nomor antrean dan kode cek " <strong data-testid="notice-code">{check_code}</strong> "."
                     <span class="en" lang="en">" Look the status up with the queue number and this check code."</span>
                 </p>
-                {qr}
+                <QrLink url=status_url class="notice-qr" />
             </div>
             <div class="receipt-signs">
                 <div></div>

@@ -237,3 +237,13 @@ pub async fn sync_until_waiting(p: &Profile, expected: &[&str]) {
     let what = format!("#waiting to list {expected:?}");
     sync_until(p, &what, async || check::waiting_now(p, expected).await).await
 }
+
+/// Replaces the browser's print dialog with a recorder, so a test can read what would have
+/// been printed ([`crate::find::printed`]) instead of a dialog blocking the page.
+pub async fn record_printing(p: &Profile) {
+    let recorder = "window.print = () => { window.__printed = [...document.querySelectorAll('.print-sheet')]
+        .map(s => ({ sheet: s.dataset.sheet, text: s.textContent, ids: s.querySelectorAll('[id]').length })); }";
+    if let Err(e) = p.driver.execute(recorder, vec![]).await {
+        check::fail(p, &format!("could not replace the print dialog: {e}")).await;
+    }
+}

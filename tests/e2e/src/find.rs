@@ -153,6 +153,28 @@ pub async fn service_worker_controls(p: &Profile) -> WebDriverResult<bool> {
     .await
 }
 
+/// One sheet sent to the printer, as recorded after [`crate::action::record_printing`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Printed {
+    /// The id of the element printed (`ticket-slip`, `receipt`, `return-notice`).
+    pub sheet: String,
+    /// Its text.
+    pub text: String,
+    /// How many elements in the printed copy carry an id (the page's own stay unique).
+    pub ids: u32,
+}
+
+/// The sheets of the last print, oldest first; empty when nothing was printed.
+pub async fn printed(p: &Profile) -> WebDriverResult<Vec<Printed>> {
+    let value = p
+        .driver
+        .execute("return window.__printed || []", vec![])
+        .await?
+        .json()
+        .clone();
+    Ok(serde_json::from_value(value).unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::ticket_no;

@@ -64,33 +64,23 @@ async fn the_ticket_slip_leads_the_applicants_phone_to_its_status() {
     );
 
     // Printing puts the slip, and only the slip, on the sheet the printer gets.
-    tablet
-        .driver
-        .execute(
-            "window.print = () => { window.__printed = [...document.querySelectorAll('.print-sheet')]
-                .map(s => [s.dataset.sheet, s.textContent, s.querySelectorAll('#ticket-slip').length]); }",
-            vec![],
-        )
-        .await
-        .expect("the print dialog can be replaced");
+    action::record_printing(&tablet).await;
     action::click(&tablet, "#print-ticket").await;
-    let printed = tablet
-        .driver
-        .execute("return window.__printed || []", vec![])
-        .await
-        .expect("the printed sheets can be read")
-        .json()
-        .clone();
-    let sheets = printed.as_array().cloned().unwrap_or_default();
-    assert_eq!(sheets.len(), 1, "one sheet printed: {printed}");
-    assert_eq!(sheets[0][0], "ticket-slip", "{printed}");
-    let sheet = sheets[0][1].as_str().unwrap_or_default();
+    let printed = find::printed(&tablet).await.unwrap_or_default();
+    assert_eq!(printed.len(), 1, "one sheet printed: {printed:?}");
+    let sheet = &printed[0];
+    assert_eq!(sheet.sheet, "ticket-slip");
     assert!(
-        sheet.contains(&number) && sheet.contains(&code) && sheet.contains("PRIORITAS"),
+        sheet.text.contains(&number)
+            && sheet.text.contains(&code)
+            && sheet.text.contains("PRIORITAS"),
         "the slip's content on the sheet: {sheet:?}"
     );
-    assert!(!sheet.contains("Panggil"), "nothing of the page: {sheet:?}");
-    assert_eq!(sheets[0][2], 0, "the copy keeps no duplicate id");
+    assert!(
+        !sheet.text.contains("Panggil"),
+        "nothing of the page: {sheet:?}"
+    );
+    assert_eq!(sheet.ids, 0, "the copy keeps no duplicate id");
 
     // The applicant's phone opens the QR link: the status, and nothing of the office's app.
     if let Err(e) = phone.driver.goto(&url).await {

@@ -158,25 +158,15 @@ async fn the_walk_in_service_from_number_to_signed_receipt() {
         !nik.unwrap_or_default().contains(NIK),
         "the notice masks the NIK"
     );
-    kasi.driver
-        .execute(
-            "window.print = () => { window.__printed = [...document.querySelectorAll('.print-sheet')]
-                .map(s => s.dataset.sheet + ':' + s.textContent); }",
-            vec![],
-        )
-        .await
-        .expect("the print dialog can be replaced");
+    action::record_printing(&kasi).await;
     action::click(&kasi, "#print-notice").await;
-    let printed = kasi
-        .driver
-        .execute("return window.__printed || []", vec![])
-        .await
-        .expect("the printed sheets can be read")
-        .json()
-        .to_string();
+    let printed = find::printed(&kasi).await.unwrap_or_default();
     assert!(
-        printed.contains("return-notice:") && printed.contains("Bawa KK asli."),
-        "the notice is the sheet printed: {printed}"
+        printed.len() == 1
+            && printed[0].sheet == "return-notice"
+            && printed[0].text.contains("Bawa KK asli.")
+            && printed[0].ids == 0,
+        "the notice is the one sheet printed: {printed:?}"
     );
     let code = find::text(&kasi, "[data-testid=notice-code]")
         .await
