@@ -144,6 +144,11 @@ pub fn App() -> impl IntoView {
                             Route::Status => ().into_any(),
                         }
                     }}
+                    // Below the page, for whoever is signed in: what this device did that
+                    // another device's work overtook.
+                    <Show when=move || !locked.get()>
+                        <div class="page"><components::conflicts::MyConflicts /></div>
+                    </Show>
                 </Show>
             </div>
     }

@@ -1,6 +1,7 @@
 //! Pieces shared by the pages.
 
 pub mod banners;
+pub mod conflicts;
 pub mod qr;
 pub mod receipt;
 pub mod return_notice;

@@ -91,7 +91,7 @@ fn StaffSection() -> impl IntoView {
                     editing.set(None);
                 }
                 Err(crate::app_state::ActionError::Refused(r)) => {
-                    error.set(Some(crate::routes::counter::conflict_text(l, &r)))
+                    error.set(Some(crate::components::conflicts::conflict_text(l, &r)))
                 }
                 Err(e) => error.set(Some(unlock_error(l, &e).into())),
             }

@@ -8,7 +8,6 @@ use crate::print_sheet;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use loket_core::catalogue::CaseCode;
-use loket_core::state::ConflictReason;
 use loket_core::status_link::StatusLink;
 use loket_core::{CounterNo, Ticket};
 
@@ -89,14 +88,6 @@ pub fn CounterPage() -> impl IntoView {
             None => Vec::new(),
         })
     };
-    let my_conflicts = move || {
-        let device = app.enrolment.with(|e| e.as_ref().map(|e| e.device.clone()));
-        device.map_or_else(Vec::new, |device| {
-            app.view
-                .with(|v| v.conflicts_of(&device).map(|c| c.reason.clone()).collect())
-        })
-    };
-    let conflict_text = move |reason: &ConflictReason| conflict_text(lang.get(), reason);
     let called_to = |ticket: &Ticket| {
         ticket
             .stage
@@ -281,75 +272,6 @@ pub fn CounterPage() -> impl IntoView {
                     <p class="empty" hidden=move || !waiting().is_empty()>{move || t().waiting_empty}</p>
                 </section>
             </div>
-            <section class="card conflicts" data-testid="conflicts" role="status" hidden=move || my_conflicts().is_empty()>
-                <h2>{move || t().conflicts_title}</h2>
-                <ul>
-                    {move || my_conflicts().iter().map(|c| view! { <li>{conflict_text(c)}</li> }).collect_view()}
-                </ul>
-            </section>
         </main>
-    }
-}
-
-/// A conflict's reason, said to the person who made the op.
-pub fn conflict_text(lang: crate::i18n::Lang, reason: &ConflictReason) -> String {
-    use ConflictReason as R;
-    let t = lang.t();
-    match reason {
-        R::AlreadyCalled {
-            number, counter, ..
-        } => format!("{number} {} {counter}", t.conflict_already_called),
-        R::UnknownTicket { number } => format!("{number} {}", t.conflict_unknown),
-        R::DuplicateNumber { number } => format!("{number} {}", t.conflict_duplicate),
-        R::WrongStage { number, .. } => format!(
-            "{number}: {}",
-            lang.tr(
-                "langkah ini tidak sesuai tahap tiket (sudah dikerjakan di perangkat lain?)",
-                "this step does not fit where the ticket stands (done on another device?)"
-            )
-        ),
-        R::UnknownActor { .. } => lang
-            .tr(
-                "Dibuat oleh akun yang tidak dikenal kantor ini.",
-                "Made by an account this office does not know.",
-            )
-            .into(),
-        R::NotAllowed { .. } => lang
-            .tr(
-                "Peran akun ini tidak boleh melakukan langkah tersebut; langkah ditolak.",
-                "This account's role may not take that step; it was refused.",
-            )
-            .into(),
-        R::NotConforming { number } => format!(
-            "{number}: {}",
-            lang.tr(
-                "berkas belum lengkap/sesuai, harus diteruskan ke Kasi.",
-                "the file does not conform and must go to the Kasi."
-            )
-        ),
-        R::NoBlankCards => lang
-            .tr(
-                "Blanko KTP-el habis: pencetakan ditolak. Terbitkan Suket.",
-                "No blank cards left: the print was refused. Issue a Suket.",
-            )
-            .into(),
-        R::UnknownCounter { counter } => format!(
-            "{} {counter} {}",
-            lang.tr("Loket", "Counter"),
-            lang.tr("tidak ada di kantor ini.", "does not exist in this office.")
-        ),
-        R::StaleCatalogue { current } => format!(
-            "{} {current}.",
-            lang.tr(
-                "Daftar layanan sudah diubah di perangkat lain; versi sekarang",
-                "The service list was changed on another device; now version",
-            )
-        ),
-        R::LastAdmin => lang
-            .tr(
-                "Kantor harus tetap punya satu admin aktif.",
-                "The office must keep one active admin.",
-            )
-            .into(),
     }
 }

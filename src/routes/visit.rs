@@ -17,7 +17,7 @@ use loket_core::{CounterNo, OpBody, Stage, Ticket, TicketNo, TicketRef};
 /// Says what went wrong with a step, in the user's language.
 pub fn step_error(lang: Lang, e: &ActionError) -> String {
     match e {
-        ActionError::Refused(reason) => crate::routes::counter::conflict_text(lang, reason),
+        ActionError::Refused(reason) => crate::components::conflicts::conflict_text(lang, reason),
         ActionError::Locked => lang
             .tr(
                 "Tablet terkunci: masuk dulu.",
