@@ -475,6 +475,8 @@ impl AppState {
                     day,
                     case,
                     priority,
+                    // The list the counter shows now is the one the applicant is told.
+                    catalogue: Some(r.view().catalogue().version),
                 }))
             })
             .await?;

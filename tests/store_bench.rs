@@ -39,6 +39,7 @@ fn issue(letter: &str, serial: u16) -> Op {
             day: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
             case: CaseCode::new("baru").unwrap(),
             priority: serial % 7 == 0,
+            catalogue: None,
         }),
     }
 }

@@ -35,6 +35,7 @@ fn issue(serial: u16) -> Op {
             day: day(),
             case: CaseCode::new("baru").unwrap(),
             priority: false,
+            catalogue: None,
         }),
     }
 }

@@ -102,8 +102,8 @@ pub fn ReturnNotice(data: ReturnNoticeData) -> impl IntoView {
                     <span class="en" lang="en">" Complete or correct the file, then come back and take a new queue number. This service is free of charge."</span>
                 </p>
                 <p>
-                    "Status dapat dicek dengan nomor antrean dan kode cek " <strong data-testid="notice-code">{check_code}</strong> "."
-                    <span class="en" lang="en">" Look the status up with the queue number and this check code."</span>
+                    "Pindai kode QR untuk melihat status berkas ini (kode cek " <strong data-testid="notice-code">{check_code}</strong> ")."
+                    <span class="en" lang="en">" Scan the QR code to see this file's status."</span>
                 </p>
                 <QrLink url=status_url class="notice-qr" />
             </div>

@@ -142,17 +142,24 @@ pub fn CatalogueSection() -> impl IntoView {
     let t = move |id, en| lang.get().tr(id, en);
     let version = move || app.view.with(|v| v.catalogue().version);
     let cases = RwSignal::new(app.view.with_untracked(|v| drafts(v.catalogue())));
+    // The version the drafts were made from: a save is its successor, so an edit synced
+    // from another device meanwhile makes the save a conflict instead of overwriting it.
+    let base = RwSignal::new(app.view.with_untracked(|v| v.catalogue().version));
+    let outdated = move || version() != base.get();
     let error = RwSignal::new(None::<String>);
     let saved = RwSignal::new(None::<u32>);
     let busy = RwSignal::new(false);
     let reset = move || {
-        cases.set(app.view.with_untracked(|v| drafts(v.catalogue())));
+        app.view.with_untracked(|v| {
+            cases.set(drafts(v.catalogue()));
+            base.set(v.catalogue().version);
+        });
         error.set(None);
     };
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         saved.set(None);
-        let next = app.view.with_untracked(|v| v.catalogue().version) + 1;
+        let next = base.get_untracked() + 1;
         let catalogue = match cases.with_untracked(|c| build(next, c)) {
             Ok(c) => c,
             Err(e) => {
@@ -183,6 +190,12 @@ pub fn CatalogueSection() -> impl IntoView {
                 {move || t(
                     "Tiket yang sudah diambil tetap memakai versi saat diambil.",
                     "Tickets already issued keep the version they were issued under.",
+                )}
+            </p>
+            <p class="banner warn" role="alert" data-testid="catalogue-outdated" hidden=move || !outdated()>
+                {move || t(
+                    "Daftar layanan baru saja diubah di perangkat lain. Tekan \"Batalkan perubahan\" untuk memuat versi terbaru, lalu ubah lagi.",
+                    "The service list was just changed on another device. Press \"Undo changes\" to load the latest version, then edit again.",
                 )}
             </p>
             <ul class="cases">

@@ -16,43 +16,32 @@ use loket_core::{PublicStage, PublicStatus};
 /// How often an open visit's status is asked again.
 const REFRESH_MS: u64 = 15_000;
 
-/// What the page knows of the lookup.
-#[derive(Debug, Clone, PartialEq)]
-enum Lookup {
-    /// Nothing asked yet.
-    Idle,
-    /// The first answer is on its way.
-    Loading,
-    /// The server's answer, with the phone's time of it (`HH:MM:SS`).
-    Found(PublicStatus, String),
-    /// No ticket with this number and code (that day).
+/// Why the page cannot show a fresh status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Problem {
+    /// No ticket with this number and code (that day): a typo, or an old ticket.
     NotFound,
-    /// No answer; the last status found, if any, stays on screen marked as old.
-    Offline(Option<(PublicStatus, String)>),
+    /// A ticket from a scanned link the server does not know yet: the tablet that issued
+    /// it may still be offline. Asked again for a while.
+    NotYetKnown,
+    /// No answer: the phone is offline or the server is down.
+    Offline,
     /// The server failed.
     Failed,
 }
 
-impl Lookup {
-    /// Whether asking again could show something new.
-    fn still_moving(&self) -> bool {
-        match self {
-            Lookup::Found(s, _) | Lookup::Offline(Some((s, _))) => !matches!(
-                s.stage,
-                PublicStage::Done | PublicStage::Returned { .. } | PublicStage::Left
-            ),
-            Lookup::Offline(None) => true,
-            _ => false,
-        }
-    }
+/// How many times a scanned ticket unknown to the server is asked again (every
+/// [`REFRESH_MS`]): about ten minutes for the issuing tablet to come back online.
+const NOT_YET_TRIES: u32 = 40;
 
-    fn last_found(&self) -> Option<(PublicStatus, String)> {
-        match self {
-            Lookup::Found(s, at) => Some((s.clone(), at.clone())),
-            Lookup::Offline(last) => last.clone(),
-            _ => None,
-        }
-    }
+/// Whether the visit can still change, so the page keeps asking.
+fn still_moving(status: Option<&PublicStatus>) -> bool {
+    status.is_none_or(|s| {
+        !matches!(
+            s.stage,
+            PublicStage::Done | PublicStage::Returned { .. } | PublicStage::Left
+        )
+    })
 }
 
 /// The phone's clock as `HH:MM:SS`: the visitor's own time, whatever the office's zone.
@@ -83,35 +72,56 @@ pub fn StatusPage() -> impl IntoView {
     let code = RwSignal::new(initial.as_ref().map(|l| l.code.clone()).unwrap_or_default());
     let link = RwSignal::new(initial);
     let form_error = RwSignal::new(from_url.and_then(Result::err));
-    let lookup = RwSignal::new(Lookup::Idle);
+    // The last status found, changed only when it changes, so the live region below is
+    // read out again only when there is news; the time of the last answer sits outside it.
+    let status = RwSignal::new(None::<PublicStatus>);
+    let updated = RwSignal::new(None::<String>);
+    let problem = RwSignal::new(None::<Problem>);
+    let loading = RwSignal::new(false);
+    let not_yet = RwSignal::new(0u32);
 
     let ask = move || {
         let Some(l) = link.get_untracked() else {
             return;
         };
-        if lookup.with_untracked(|s| s.last_found().is_none()) {
-            lookup.set(Lookup::Loading);
-        }
+        loading.set(status.with_untracked(Option::is_none));
         spawn_local(async move {
             let answer = api::status(&l).await;
             // A lookup for another ticket may have started meanwhile.
             if link.get_untracked().as_ref() != Some(&l) {
                 return;
             }
-            lookup.set(match answer {
-                Ok(status) => Lookup::Found(status, now_hms()),
-                Err(ApiError::Refused { status: 404, .. }) => Lookup::NotFound,
-                Err(ApiError::Unreachable) => {
-                    Lookup::Offline(lookup.with_untracked(Lookup::last_found))
+            loading.set(false);
+            match answer {
+                Ok(found) => {
+                    if status.with_untracked(|s| s.as_ref() != Some(&found)) {
+                        status.set(Some(found));
+                    }
+                    updated.set(Some(now_hms()));
+                    problem.set(None);
                 }
-                Err(_) => Lookup::Failed,
-            });
+                Err(ApiError::Refused { status: 404, .. }) => {
+                    status.set(None);
+                    // A scanned link names a real ticket; the server may not have it yet.
+                    let scanned = l.day.is_some() && not_yet.get_untracked() < NOT_YET_TRIES;
+                    not_yet.update(|n| *n += 1);
+                    problem.set(Some(if scanned {
+                        Problem::NotYetKnown
+                    } else {
+                        Problem::NotFound
+                    }));
+                }
+                Err(ApiError::Unreachable) => problem.set(Some(Problem::Offline)),
+                Err(_) => problem.set(Some(Problem::Failed)),
+            }
         });
     };
     ask();
     set_interval(
         move || {
-            if lookup.with_untracked(Lookup::still_moving) {
+            let open = problem.get_untracked() != Some(Problem::NotFound)
+                && status.with_untracked(|s| still_moving(s.as_ref()));
+            if open {
                 ask();
             }
         },
@@ -135,7 +145,10 @@ pub fn StatusPage() -> impl IntoView {
                         Some(&l.page()),
                     );
                 }
-                lookup.set(Lookup::Idle);
+                status.set(None);
+                updated.set(None);
+                problem.set(None);
+                not_yet.set(0);
                 link.set(Some(l));
                 ask();
             }
@@ -161,47 +174,69 @@ pub fn StatusPage() -> impl IntoView {
 
     view! {
         <main class="page status-page">
-            <section class="card status-card" aria-live="polite" data-testid="status" data-state=move || lookup.with(|l| match l {
-                Lookup::Idle => "idle",
-                Lookup::Loading => "loading",
-                Lookup::Found(..) => "found",
-                Lookup::NotFound => "not-found",
-                Lookup::Offline(_) => "offline",
-                Lookup::Failed => "failed",
-            })>
+            <section class="card status-card" data-testid="status" data-state=move || match (problem.get(), status.with(Option::is_some)) {
+                (Some(Problem::NotFound), _) => "not-found",
+                (Some(Problem::NotYetKnown), _) => "not-yet-known",
+                (Some(Problem::Offline), _) => "offline",
+                (Some(Problem::Failed), _) => "failed",
+                (None, true) => "found",
+                (None, false) if loading.get() => "loading",
+                (None, false) => "idle",
+            }>
                 {move || {
                     let lang = lang.get();
-                    match lookup.get() {
-                        Lookup::Idle => view! {
-                            <h1>{lang.tr("Status antrean KTP-el", "KTP-el queue status")}</h1>
-                            <p>{lang.tr("Ketik nomor antrean dan kode cek dari tiket Anda.", "Type the queue number and the check code from your ticket.")}</p>
-                        }.into_any(),
-                        Lookup::Loading => view! { <p class="loading">{lang.tr("Memeriksa status…", "Checking the status…")}</p> }.into_any(),
-                        Lookup::NotFound => view! {
+                    problem.get().map(|p| match p {
+                        Problem::NotFound => view! {
                             <p class="banner error" role="alert" data-testid="status-not-found">
                                 {lang.tr(
-                                    "Nomor dan kode cek ini tidak cocok dengan tiket mana pun hari itu. Periksa kembali tiket Anda.",
-                                    "This number and check code match no ticket of that day. Check your ticket again.",
+                                    "Nomor dan kode cek ini tidak cocok dengan tiket mana pun hari ini. Periksa kembali tiket Anda.",
+                                    "This number and check code match no ticket of today. Check your ticket again.",
                                 )}
                             </p>
                         }.into_any(),
-                        Lookup::Failed => view! {
-                            <p class="banner error" role="alert">
-                                {lang.tr("Server sedang bermasalah. Coba lagi sebentar lagi.", "The server has a problem. Try again in a moment.")}
+                        Problem::NotYetKnown => view! {
+                            <p class="banner warn" role="status" data-testid="status-not-yet">
+                                {lang.tr(
+                                    "Tiket ini belum tercatat di server: tablet loket mungkin sedang tanpa internet. Halaman ini memeriksa lagi sendiri.",
+                                    "The server does not know this ticket yet: the counter's tablet may be offline. This page checks again by itself.",
+                                )}
                             </p>
                         }.into_any(),
-                        Lookup::Offline(last) => view! {
+                        Problem::Offline => view! {
                             <p class="banner warn" role="alert" data-testid="status-offline">
                                 {lang.tr(
                                     "Tidak ada koneksi. Status diperbarui lagi saat koneksi kembali.",
                                     "No connection. The status updates again when it returns.",
                                 )}
                             </p>
-                            {last.map(|(s, at)| view! { <StatusView status=s at=at lang=lang /> })}
                         }.into_any(),
-                        Lookup::Found(s, at) => view! { <StatusView status=s at=at lang=lang /> }.into_any(),
-                    }
+                        Problem::Failed => view! {
+                            <p class="banner error" role="alert">
+                                {lang.tr(
+                                    "Server sedang bermasalah. Halaman ini mencoba lagi sendiri.",
+                                    "The server has a problem. This page tries again by itself.",
+                                )}
+                            </p>
+                        }.into_any(),
+                    })
                 }}
+                <div aria-live="polite">
+                    {move || {
+                        let lang = lang.get();
+                        match status.get() {
+                            Some(s) => view! { <StatusView status=s lang=lang /> }.into_any(),
+                            None if loading.get() => view! { <p class="loading">{lang.tr("Memeriksa status…", "Checking the status…")}</p> }.into_any(),
+                            None if problem.get().is_none() => view! {
+                                <h1>{lang.tr("Status antrean KTP-el", "KTP-el queue status")}</h1>
+                                <p>{lang.tr("Ketik nomor antrean dan kode cek dari tiket Anda.", "Type the queue number and the check code from your ticket.")}</p>
+                            }.into_any(),
+                            None => ().into_any(),
+                        }
+                    }}
+                </div>
+                <p class="hint" data-testid="status-updated" hidden=move || updated.with(Option::is_none)>
+                    {move || t("Diperbarui pukul", "Updated at")} " " {move || updated.get()}
+                </p>
             </section>
             <form class="card status-form" on:submit=submit novalidate>
                 <h2>{move || t("Cek nomor lain", "Look up a number")}</h2>
@@ -232,7 +267,7 @@ pub fn StatusPage() -> impl IntoView {
 
 /// One status, worded for the visitor.
 #[component]
-fn StatusView(status: PublicStatus, at: String, lang: Lang) -> impl IntoView {
+fn StatusView(status: PublicStatus, lang: Lang) -> impl IntoView {
     let t = |id, en| lang.tr(id, en);
     let (tone, headline, detail): (&str, String, Option<String>) = match &status.stage {
         PublicStage::Waiting { ahead: 0 } => (
@@ -314,8 +349,5 @@ fn StatusView(status: PublicStatus, at: String, lang: Lang) -> impl IntoView {
             {detail.map(|d| view! { <p data-testid="status-detail">{d}</p> })}
             {next_step.map(|n| view! { <p>{n}</p> })}
         </div>
-        <p class="hint" data-testid="status-updated">
-            {t("Diperbarui pukul", "Updated at")} " " {at}
-        </p>
     }
 }

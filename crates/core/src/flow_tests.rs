@@ -541,6 +541,21 @@ fn a_ticket_is_checked_against_the_list_it_was_issued_under() {
         s.case_of(ticket).unwrap().documents,
         Catalogue::default().cases[0].documents
     );
+    // A ticket a device issued offline under version 1, folded after version 2 arrived,
+    // keeps version 1: the list its applicant was given.
+    let mut offline = issue(20, OP, "A", 2, false, 6);
+    if let OpBody::IssueTicket(b) = &mut offline.body {
+        b.catalogue = Some(1);
+    }
+    applied(&mut s, offline);
+    assert_eq!(s.ticket(day(), &no("A", 2)).unwrap().catalogue, 1);
+    // A version the office never had is not taken on trust.
+    let mut unknown = issue(21, OP, "A", 3, false, 7);
+    if let OpBody::IssueTicket(b) = &mut unknown.body {
+        b.catalogue = Some(9);
+    }
+    applied(&mut s, unknown);
+    assert_eq!(s.ticket(day(), &no("A", 3)).unwrap().catalogue, 2);
     for (n, body) in happy_bodies().into_iter().take(3).enumerate() {
         applied(&mut s, op(3 + n as u32, OP, 10, body));
     }
@@ -655,6 +670,7 @@ fn make(n: u32, kind: u8, serial: u16, who: u8) -> Op {
             day: t.day,
             case: CaseCode::new("baru").unwrap(),
             priority: serial == 2,
+            catalogue: None,
         }),
         1 => happy_bodies()[0].clone(),
         2 => OpBody::NoShow(t),

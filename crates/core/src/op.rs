@@ -91,6 +91,11 @@ pub struct IssueTicket {
     pub case: CaseCode,
     /// The priority lane (elderly, disabled, pregnant).
     pub priority: bool,
+    /// The catalogue version the issuing device had: the list of documents the applicant
+    /// was told to bring. Absent in ops recorded before it existed: then the version in
+    /// force when the op is folded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalogue: Option<u32>,
 }
 
 /// A2: a ticket is called to a counter.
@@ -558,6 +563,7 @@ mod tests {
                 day: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
                 case: CaseCode::new("baru").unwrap(),
                 priority: false,
+                catalogue: None,
             }),
         }
     }

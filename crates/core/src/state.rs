@@ -386,7 +386,11 @@ impl OfficeState {
             device: op.device.clone(),
             op: op.id,
             check: CheckCode::from_op(op.id),
-            catalogue: self.catalogue().version,
+            // A version this office has; a device cannot know a newer one than the server.
+            catalogue: body
+                .catalogue
+                .filter(|v| self.catalogue_version(*v).is_some())
+                .unwrap_or(self.catalogue().version),
             stage: Stage::ISSUED,
             called_by: None,
             verification: None,
@@ -661,8 +665,9 @@ impl OfficeState {
         self.catalogues.iter().find(|c| c.version == version)
     }
 
-    /// The case a ticket was issued for, as the catalogue of its version lists it (or the
-    /// catalogue in force, for a view that no longer holds that version).
+    /// The case a ticket was issued for, as the catalogue of its version lists it. (The
+    /// catalogue in force answers only for a version missing from the view, which the fold
+    /// never lets happen.)
     pub fn case_of(&self, ticket: &Ticket) -> Option<&Case> {
         self.catalogue_version(ticket.catalogue)
             .and_then(|c| c.case(&ticket.case))

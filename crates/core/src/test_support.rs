@@ -55,6 +55,7 @@ pub fn issue(n: u32, device: &str, letter: &str, serial: u16, priority: bool, se
             day: day(),
             case: CaseCode::new("baru").unwrap(),
             priority,
+            catalogue: None,
         }),
     )
 }

@@ -91,6 +91,7 @@ impl Device {
             day,
             case: CaseCode::new("baru").expect("a valid case code"),
             priority: false,
+            catalogue: None,
         }));
     }
 

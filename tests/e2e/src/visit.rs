@@ -24,6 +24,7 @@ pub async fn at_stage(p: &Profile, stage: &str) {
 /// Fills the checklist: every document valid (or the first missing), the NIK, a name, and
 /// the SIAK answer.
 pub async fn fill_checklist(p: &Profile, all_valid: bool, siak: &str) {
+    check::exists(p, "#checklist .docs li").await;
     let docs = p
         .driver
         .find_all(By::Css("#checklist .docs li"))

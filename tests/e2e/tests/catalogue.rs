@@ -86,6 +86,52 @@ async fn the_admin_edits_the_service_list_and_old_tickets_keep_theirs() {
     shows(&tablet, "[data-testid=catalogue-version]", "Versi 2").await;
     check::exists(&tablet, "#catalogue li[data-case='koreksi_data']").await;
 
+    // An admin editing on another device meanwhile is told, and cannot overwrite version 2.
+    let other = Profile::open(&chromedriver, &server, "admin-phone").await;
+    action::enrol_only(&other, server.admin_code(), "HP admin").await;
+    action::unlock(&other, action::ADMIN.0, action::ADMIN.1).await;
+    action::click(&other, "#nav-admin").await;
+    shows(&other, "[data-testid=catalogue-version]", "Versi 2").await;
+    let correction = "#catalogue li[data-case='koreksi_data']";
+    action::click(&tablet, &format!("{correction} summary")).await;
+    action::click(&tablet, &format!("{correction} .remove-case")).await;
+    action::click(&tablet, "#catalogue-save").await;
+    shows(&tablet, "[data-testid=catalogue-saved]", "versi 3").await;
+    action::sync_until(
+        &other,
+        "the other device to see version 3",
+        async || match find::text(&other, "[data-testid=catalogue-version]").await {
+            Ok(Some(v)) if v.contains("Versi 3") => Ok(()),
+            other => Err(format!("it shows {other:?}")),
+        },
+    )
+    .await;
+    check::exists(&other, "[data-testid=catalogue-outdated]:not([hidden])").await;
+    action::click(&other, "#catalogue-save").await;
+    shows(
+        &other,
+        "[data-testid=catalogue-error]",
+        "diubah di perangkat lain",
+    )
+    .await;
+    shows(&other, "[data-testid=catalogue-version]", "Versi 3").await;
+    // Reloaded, the draft is version 3 and saves as version 4.
+    action::click(&other, "#catalogue-reset").await;
+    check::exists(&other, "[data-testid=catalogue-outdated][hidden]").await;
+    assert!(
+        !find::exists(&other, "#catalogue li[data-case='koreksi_data']")
+            .await
+            .unwrap_or(true),
+        "the draft is the latest list"
+    );
+    other.quit().await;
+    // Put the case back for the counter below: version 4.
+    action::click(&tablet, "#add-case").await;
+    action::type_into(&tablet, &format!("{added} .case-name-id"), "Koreksi data").await;
+    action::type_into(&tablet, &format!("{added} .doc-name-id"), "Akta kelahiran").await;
+    action::click(&tablet, "#catalogue-save").await;
+    shows(&tablet, "[data-testid=catalogue-saved]", "versi 4").await;
+
     // The operator's counter offers the new case; a new-card ticket now lists the new document.
     action::lock(&tablet).await;
     action::unlock(&tablet, action::OPERATOR.0, action::OPERATOR.1).await;

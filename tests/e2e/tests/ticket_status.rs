@@ -3,6 +3,7 @@
 //! never enrolled) opens the QR code's link and follows the ticket as it is called, with no
 //! staff page and no personal data; a wrong code finds nothing, and a typo is explained.
 
+use loket_e2e::visit::{NIK, fill_checklist};
 use loket_e2e::{Chromedriver, Profile, Server, WAIT, action, check, find};
 use std::time::Duration;
 use thirtyfour::prelude::*;
@@ -128,10 +129,8 @@ async fn the_ticket_slip_leads_the_applicants_phone_to_its_status() {
         REFRESHED,
     )
     .await;
-    // At the counter the name and NIK are typed in; the public page never shows them.
+    // At the counter: being served.
     action::click(&tablet, "#arrive").await;
-    action::click(&tablet, "#receive-documents").await;
-    action::type_into(&tablet, "#applicant-name", "Ni Made Ayu").await;
     shows(
         &phone,
         "[data-testid=status-headline]",
@@ -139,18 +138,63 @@ async fn the_ticket_slip_leads_the_applicants_phone_to_its_status() {
         REFRESHED,
     )
     .await;
-    let page = find::body_text(&phone).await.unwrap_or_default();
-    assert!(
-        !page.contains(action::OPERATOR.0) && !page.contains("Ayu"),
-        "no staff or applicant names on the public page: {page:?}"
-    );
+    // The name and NIK reach the server with the escalation; the public never sees them.
+    action::click(&tablet, "#receive-documents").await;
+    fill_checklist(&tablet, true, "#siak-not-verified").await;
+    action::type_into(&tablet, "#escalate-reason", "SIAK belum terverifikasi").await;
+    action::click(&tablet, "#escalate").await;
+    shows(
+        &phone,
+        "[data-testid=status-headline]",
+        "diperiksa Kasi",
+        REFRESHED,
+    )
+    .await;
+    let page = match find::body_text(&phone).await {
+        Ok(text) => text,
+        Err(e) => check::fail(&phone, &format!("the page could not be read: {e}")).await,
+    };
+    let api = url
+        .replace("/status?n=", "/api/status/")
+        .replace("&c=", "?code=")
+        .replace("&d=", "&day=");
+    let answer = phone
+        .driver
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0]).then(r => r.text()).then(done, e => done('failed: ' + e));",
+            vec![serde_json::Value::String(api)],
+        )
+        .await
+        .expect("the phone can ask the API")
+        .json()
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(answer.contains("with_kasi"), "the API's answer: {answer}");
+    for private in [action::OPERATOR.0, "Ayu", NIK, "SIAK belum"] {
+        assert!(
+            !page.contains(private),
+            "{private:?} on the public page: {page:?}"
+        );
+        assert!(
+            !answer.contains(private),
+            "{private:?} in the public API: {answer}"
+        );
+    }
 
     // In English, on the phone's own choice.
     action::click(&phone, "button.lang").await;
-    shows(&phone, "[data-testid=status-headline]", "counter 1", WAIT).await;
+    shows(
+        &phone,
+        "[data-testid=status-headline]",
+        "head of section",
+        WAIT,
+    )
+    .await;
     action::click(&phone, "button.lang").await;
 
-    // A wrong code finds nothing; a typo in the number is explained, and the old answer stays.
+    // A wrong code finds nothing; a typo in the number is explained on the form.
     action::type_into(&phone, "#status-code", "ZZZZ").await;
     action::click(&phone, "#status-submit").await;
     check::exists(&phone, "[data-testid=status-not-found]").await;
@@ -163,7 +207,13 @@ async fn the_ticket_slip_leads_the_applicants_phone_to_its_status() {
     action::type_into(&phone, "#status-code", &code.to_lowercase()).await;
     action::click(&phone, "#status-submit").await;
     shows(&phone, "[data-testid=status-number]", &number, WAIT).await;
-    shows(&phone, "[data-testid=status-headline]", "Loket 1", WAIT).await;
+    shows(
+        &phone,
+        "[data-testid=status-headline]",
+        "diperiksa Kasi",
+        WAIT,
+    )
+    .await;
 
     tablet.quit().await;
     phone.quit().await;

@@ -266,6 +266,7 @@ pub fn issue(device: &Device, serial: u16) -> Op {
             day: day(),
             case: CaseCode::new("baru").unwrap(),
             priority: false,
+            catalogue: None,
         }),
     )
 }
