@@ -37,8 +37,13 @@ pub struct ReceiptData {
     pub old_card_returned: bool,
 }
 
-/// One row of the receipt's table: an Indonesian label with its English gloss.
-fn row(id: &'static str, en: &'static str, testid: &'static str, value: String) -> impl IntoView {
+/// One row of a printed sheet's table: an Indonesian label with its English gloss.
+pub(crate) fn row(
+    id: &'static str,
+    en: &'static str,
+    testid: &'static str,
+    value: String,
+) -> impl IntoView {
     view! {
         <tr>
             <th scope="row">

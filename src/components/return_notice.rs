@@ -5,6 +5,7 @@
 //! [`crate::print_sheet`].
 
 use crate::components::qr::QrLink;
+use crate::components::receipt::row;
 use leptos::prelude::*;
 
 /// Everything the notice shows, already formatted, so it can be printed again later from
@@ -54,14 +55,6 @@ pub fn ReturnNotice(data: ReturnNoticeData) -> impl IntoView {
         check_code,
         status_url,
     } = data;
-    let row = |id: &'static str, en: &'static str, testid: &'static str, value: String| {
-        view! {
-            <tr>
-                <th scope="row">{id} <span class="en" lang="en">" / " {en}</span></th>
-                <td data-testid=testid>{value}</td>
-            </tr>
-        }
-    };
     let bring = (!to_bring.is_empty()).then(|| {
         view! {
             <h3 class="notice-h">"Dokumen yang perlu dibawa/diperbaiki" <span class="en" lang="en">" / Documents to bring or correct"</span></h3>
