@@ -88,6 +88,7 @@ fn FirstAdmin() -> impl IntoView {
     let again = RwSignal::new(String::new());
     let error = RwSignal::new(None::<&'static str>);
     let busy = RwSignal::new(false);
+    let nav = crate::nav::use_nav();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let l = lang.get_untracked();
@@ -108,8 +109,10 @@ fn FirstAdmin() -> impl IntoView {
         spawn_local(async move {
             let result = app.create_first_admin(n.trim().to_string(), p).await;
             busy.set(false);
-            if let Err(e) = result {
-                error.set(Some(unlock_error(l, &e)));
+            match result {
+                // Next, the admin adds the office's staff.
+                Ok(()) => nav.go(crate::nav::Route::Admin),
+                Err(e) => error.set(Some(unlock_error(l, &e))),
             }
         });
     };

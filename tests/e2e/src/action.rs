@@ -99,6 +99,8 @@ pub async fn create_first_admin(p: &Profile) {
     type_into(p, "#first-pin-again", ADMIN.1).await;
     click(p, "#first-submit").await;
     check::exists(p, "#nav-admin").await;
+    // The admin's next step is adding the staff: the app takes them there.
+    check::path(p, "/admin").await;
 }
 
 /// As the signed-in admin: adds a member of staff with `role` (the index in the role
