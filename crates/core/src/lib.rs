@@ -36,6 +36,9 @@ pub use state::{Conflict, ConflictReason, OfficeState, Outcome};
 pub use ticket::{CheckCode, PublicStage, PublicStatus, Ticket, TicketNo};
 pub use visit::Stage;
 
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
+
 #[cfg(test)]
 pub(crate) mod test_support;
 

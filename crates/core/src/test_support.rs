@@ -4,7 +4,6 @@ use crate::catalogue::CaseCode;
 use crate::ids::{CounterNo, DeviceId, DeviceLetter, OfficeCode, OpId, StaffId};
 use crate::op::{CallTicket, IssueTicket, Op, OpBody, SetCounters, TicketRef};
 use crate::roles::Role;
-use crate::staff::{PIN_ITERATIONS, PinHash, Staff};
 use crate::state::OfficeState;
 use crate::sync::Ledger;
 use crate::ticket::TicketNo;
@@ -81,20 +80,7 @@ pub fn tref(letter: &str, serial: u16) -> TicketRef {
     }
 }
 
-/// A staff account with a made-up hash.
-pub fn account(id: &str, role: Role) -> Staff {
-    Staff {
-        id: StaffId::new(id).unwrap(),
-        name: format!("Name of {id}"),
-        role,
-        pin: PinHash {
-            salt: "00112233445566778899aabbccddeeff".into(),
-            iterations: PIN_ITERATIONS,
-            hash: "ab".repeat(32),
-        },
-        active: true,
-    }
-}
+pub use crate::testing::account;
 
 /// The devices tests use; each has an operator `staff-{device}`.
 pub const DEVICES: [&str; 8] = [

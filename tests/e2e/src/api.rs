@@ -52,17 +52,11 @@ impl Device {
     /// Records the office's first account, an admin, as the enrolment's actor: ops by an
     /// unknown actor would be conflicts. (The PIN hash is made up; no one unlocks here.)
     pub fn make_first_admin(&mut self) {
-        let staff = loket_core::staff::Staff {
-            id: self.enrolment.actor.clone(),
-            name: "Admin API".into(),
-            role: loket_core::Role::Admin,
-            pin: loket_core::staff::PinHash {
-                salt: "00112233445566778899aabbccddeeff".into(),
-                iterations: loket_core::staff::PIN_ITERATIONS,
-                hash: "ab".repeat(32),
-            },
-            active: true,
-        };
+        let staff = loket_core::testing::staff(
+            self.enrolment.actor.clone(),
+            "Admin API",
+            loket_core::Role::Admin,
+        );
         self.record(OpBody::SaveStaff(staff));
     }
 

@@ -9,7 +9,6 @@ use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use chrono::{NaiveDate, Utc};
 use http_body_util::BodyExt;
 use loket_core::catalogue::CaseCode;
-use loket_core::staff::{PIN_ITERATIONS, PinHash, Staff};
 use loket_core::{
     CallTicket, CounterNo, DeviceId, DeviceLetter, IssueTicket, OfficeCode, Op, OpBody, OpId, Role,
     StaffId, TicketNo,
@@ -224,20 +223,7 @@ pub fn op_by(device: &Device, actor: &str, body: OpBody) -> Op {
     }
 }
 
-/// A staff account with a well-formed (made-up) PIN hash.
-pub fn account(id: &str, role: Role) -> Staff {
-    Staff {
-        id: StaffId::new(id).unwrap(),
-        name: format!("Staf {id}"),
-        role,
-        pin: PinHash {
-            salt: "00112233445566778899aabbccddeeff".into(),
-            iterations: PIN_ITERATIONS,
-            hash: "ab".repeat(32),
-        },
-        active: true,
-    }
-}
+pub use loket_core::testing::account;
 
 /// The office's first staff, made on `device`: the admin `admin` (who creates themselves),
 /// the operator `operator` and the Kasi `kasi`; and six counters. Push them first: ops by unknown actors
