@@ -81,13 +81,14 @@ pub fn CounterPage() -> impl IntoView {
         });
     };
 
-    let waiting = move || {
+    // A memo: computed once per change of the queue, however many places read it.
+    let waiting = Memo::new(move |_| {
         let day = app.today();
         app.view.with(|v| match day {
             Some(day) => v.waiting(day).into_iter().cloned().collect::<Vec<_>>(),
             None => Vec::new(),
         })
-    };
+    });
     let called_to = |ticket: &Ticket| {
         ticket
             .stage
@@ -226,7 +227,7 @@ pub fn CounterPage() -> impl IntoView {
                         <button
                             id="call-next"
                             class="button primary big"
-                            disabled=move || waiting().is_empty() || calling.get()
+                            disabled=move || waiting.with(Vec::is_empty) || calling.get()
                             on:click=move |_| {
                                 call();
                             }
@@ -245,14 +246,14 @@ pub fn CounterPage() -> impl IntoView {
                         })}
                     </div>
                     <crate::routes::visit::AtCounter counter=counter />
-                    <h3>{move || t().waiting_title} " (" {move || waiting().len()} ")"</h3>
+                    <h3>{move || t().waiting_title} " (" {move || waiting.with(Vec::len)} ")"</h3>
                     <ol id="waiting" class="waiting">
                         // A few dozen rows at most: drawn anew on each change, which costs
                         // less bundle than a keyed list.
                         {move || {
                             let lang = lang.get();
                             let t = lang.t();
-                            waiting()
+                            waiting.get()
                                 .into_iter()
                                 .map(|tk| {
                                     let number = tk.number.to_string();
@@ -269,7 +270,7 @@ pub fn CounterPage() -> impl IntoView {
                                 .collect_view()
                         }}
                     </ol>
-                    <p class="empty" hidden=move || !waiting().is_empty()>{move || t().waiting_empty}</p>
+                    <p class="empty" hidden=move || !waiting.with(Vec::is_empty)>{move || t().waiting_empty}</p>
                 </section>
             </div>
         </main>

@@ -34,17 +34,18 @@ pub fn return_reason(lang: Lang, r: ReturnReason) -> &'static str {
 pub fn KasiPage() -> impl IntoView {
     let app = use_app();
     let lang = use_lang();
-    let files = move || {
+    // Memos: the lists change only when their tickets do, not on every sync or tick.
+    let files = Memo::new(move |_| {
         app.view
             .with(|v| v.escalated().into_iter().cloned().collect::<Vec<_>>())
-    };
-    let returned = move || {
+    });
+    let returned = Memo::new(move |_| {
         let day = app.today();
         app.view.with(|v| {
             day.map(|d| v.returned(d).into_iter().cloned().collect::<Vec<_>>())
                 .unwrap_or_default()
         })
-    };
+    });
     // The notice on screen: the ticket it is for.
     let notice = RwSignal::new(None::<TicketRef>);
     let notice_data = move || {
@@ -57,13 +58,18 @@ pub fn KasiPage() -> impl IntoView {
     view! {
         <main class="page kasi">
             <section class="card">
-                <h1>{move || lang.get().tr("Berkas untuk Kasi", "Files for the Kasi")} " (" {move || files().len()} ")"</h1>
-                <p class="empty" hidden=move || !files().is_empty()>{move || lang.get().tr("Tidak ada berkas yang menunggu.", "No file is waiting.")}</p>
+                <h1>{move || lang.get().tr("Berkas untuk Kasi", "Files for the Kasi")} " (" {move || files.with(Vec::len)} ")"</h1>
+                <p class="empty" hidden=move || !files.with(Vec::is_empty)>{move || lang.get().tr("Tidak ada berkas yang menunggu.", "No file is waiting.")}</p>
                 <p class="banner warn" hidden=move || app.may(Action::Decide)>
                     {move || lang.get().tr("Hanya Kasi Pelum yang dapat memutuskan.", "Only the Kasi Pelum may decide.")}
                 </p>
                 <ul class="files" id="kasi-files">
-                    {move || files().into_iter().map(|t| view! { <KasiFile ticket=t notice=notice /> }).collect_view()}
+                    // Keyed: a file arriving or leaving keeps what the Kasi typed in the others.
+                    <For
+                        each=move || files.get()
+                        key=|t: &Ticket| (t.day, t.number.clone())
+                        children=move |t: Ticket| view! { <KasiFile ticket=t notice=notice /> }
+                    />
                 </ul>
             </section>
             {move || notice_data().map(|data| view! {
@@ -79,10 +85,10 @@ pub fn KasiPage() -> impl IntoView {
                     <ReturnNotice data=data />
                 </section>
             })}
-            <section class="card" hidden=move || returned().is_empty()>
+            <section class="card" hidden=move || returned.with(Vec::is_empty)>
                 <h2>{move || lang.get().tr("Dikembalikan hari ini", "Returned today")}</h2>
                 <ul class="files" id="returned-files">
-                    {move || returned().into_iter().map(|t| {
+                    {move || returned.get().into_iter().map(|t| {
                         let number = t.number.to_string();
                         let key = number.clone();
                         let tref = TicketRef { number: t.number.clone(), day: t.day };

@@ -124,18 +124,19 @@ fn PrintQueue() -> impl IntoView {
     let lang = use_lang();
     let t = move |id, en| lang.get().tr(id, en);
     let error = RwSignal::new(None::<String>);
-    let queue = move || {
+    // A memo: the list (and the spoil reasons chosen in it) is redrawn only when it changes.
+    let queue = Memo::new(move |_| {
         app.view
             .with(|v| v.print_queue().into_iter().cloned().collect::<Vec<_>>())
-    };
+    });
     let empty_stock = move || app.view.with(|v| v.stock().on_hand() == 0);
     view! {
         <section class="card" aria-labelledby="queue-title">
-            <h2 id="queue-title">{move || t("Antrean cetak", "Print queue")} " (" {move || queue().len()} ")"</h2>
+            <h2 id="queue-title">{move || t("Antrean cetak", "Print queue")} " (" {move || queue.with(Vec::len)} ")"</h2>
             <p class="form-error" role="alert" data-testid="print-error" hidden=move || error.get().is_none()>{move || error.get()}</p>
-            <p class="empty" hidden=move || !queue().is_empty()>{move || t("Tidak ada yang menunggu cetak.", "Nothing waits to be printed.")}</p>
+            <p class="empty" hidden=move || !queue.with(Vec::is_empty)>{move || t("Tidak ada yang menunggu cetak.", "Nothing waits to be printed.")}</p>
             <ol class="print-queue" id="print-queue">
-                {move || queue().into_iter().map(|tk| {
+                {move || queue.get().into_iter().map(|tk| {
                     let r = tref(&tk);
                     let (r1, r2, r3) = (r.clone(), r.clone(), r);
                     let reason = RwSignal::new(SpoilReason::Misprint);
@@ -230,10 +231,10 @@ fn HandOverSection(receipt: RwSignal<Option<ReceiptData>>) -> impl IntoView {
     let lang = use_lang();
     let t = move |id, en| lang.get().tr(id, en);
     let error = RwSignal::new(None::<String>);
-    let ready = move || {
+    let ready = Memo::new(move |_| {
         app.view
             .with(|v| v.to_hand_over().into_iter().cloned().collect::<Vec<_>>())
-    };
+    });
     let done = move || {
         app.view.with(|v| {
             v.handed_over()
@@ -310,9 +311,9 @@ fn HandOverSection(receipt: RwSignal<Option<ReceiptData>>) -> impl IntoView {
     view! {
         <section class="card handover" aria-labelledby="handover-title">
             <h2 id="handover-title">{move || t("Serah terima (A6)", "Handover (A6)")}</h2>
-            <p class="empty" hidden=move || !ready().is_empty()>{move || t("Tidak ada KTP-el yang menunggu diambil.", "No card waits for its applicant.")}</p>
+            <p class="empty" hidden=move || !ready.with(Vec::is_empty)>{move || t("Tidak ada KTP-el yang menunggu diambil.", "No card waits for its applicant.")}</p>
             <ul class="to-hand-over" id="to-hand-over">
-                {move || ready().into_iter().map(|tk| {
+                {move || ready.get().into_iter().map(|tk| {
                     let pick = tk.clone();
                     let number = tk.number.to_string();
                     let key = number.clone();

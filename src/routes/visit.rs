@@ -136,10 +136,15 @@ pub fn AtCounter(counter: RwSignal<u8>) -> impl IntoView {
     let app = use_app();
     let lang = use_lang();
     let error = RwSignal::new(None::<String>);
-    let ticket = Signal::derive(move || {
+    // Memos: a sync or the clock's tick that leaves this ticket as it was must not
+    // notify, or the checklist below would be rebuilt and lose what the operator typed.
+    let ticket = Memo::new(move |_| {
         let day = app.today()?;
         let counter = CounterNo::new(counter.get()).ok()?;
         app.view.with(|v| v.at_counter(day, counter).cloned())
+    });
+    let step_of = Memo::new(move |_| {
+        ticket.with(|t| t.as_ref().map(|t| (t.number.clone(), t.stage.clone())))
     });
     let step = move |make: fn(TicketRef) -> OpBody| {
         if let Some(t) = ticket.get_untracked() {
@@ -160,9 +165,9 @@ pub fn AtCounter(counter: RwSignal<u8>) -> impl IntoView {
                 <span class="number" data-testid="at-counter-number">{move || ticket.get().map(|t| t.number.to_string())}</span>
                 " " <span class="stage" data-testid="at-counter-stage">{move || ticket.get().map(|t| t.stage.name())}</span>
             </h3>
-            <StepTimer ticket=ticket />
+            <StepTimer ticket=ticket.into() />
             <p class="form-error" role="alert" data-testid="step-error" hidden=move || error.get().is_none()>{move || error.get()}</p>
-            {move || match ticket.get().map(|t| t.stage) {
+            {move || match step_of.get().map(|(_, stage)| stage) {
                 Some(Stage::Called { missed, .. }) => view! {
                     <p class="hint" hidden=missed == 0>{move || format!("{} {missed}", t("Tidak hadir sebelumnya:", "Missed before:"))}</p>
                     <div class="actions">
@@ -179,7 +184,7 @@ pub fn AtCounter(counter: RwSignal<u8>) -> impl IntoView {
                         </button>
                     </div>
                 }.into_any(),
-                Some(Stage::Verifying { .. }) => view! { <Checklist ticket=ticket error=error /> }.into_any(),
+                Some(Stage::Verifying { .. }) => view! { <Checklist ticket=ticket.into() error=error /> }.into_any(),
                 _ => ().into_any(),
             }}
         </section>
