@@ -113,13 +113,7 @@ pub fn CounterPage() -> impl IntoView {
     let slip_data = move |ticket: &Ticket| {
         let (office_name, issued) = app.enrolment.with_untracked(|e| {
             e.as_ref()
-                .map(|e| {
-                    let at = e.office.local_time(ticket.issued_at);
-                    (
-                        e.office.name.clone(),
-                        at.format("%d-%m-%Y %H:%M").to_string(),
-                    )
-                })
+                .map(|e| (e.office.name.clone(), e.office.date_time(ticket.issued_at)))
                 .unwrap_or_default()
         });
         let origin = window().location().origin().unwrap_or_default();

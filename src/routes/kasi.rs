@@ -120,14 +120,7 @@ fn notice_data(app: AppState, t: &Ticket) -> Option<ReturnNoticeData> {
     };
     let (office_name, when) = app.enrolment.with_untracked(|e| {
         e.as_ref().map_or_else(Default::default, |e| {
-            (
-                e.office.name.clone(),
-                format!(
-                    "{} {}",
-                    t.day.format("%d-%m-%Y"),
-                    e.office.hhmm(decision.at)
-                ),
-            )
+            (e.office.name.clone(), e.office.date_time(decision.at))
         })
     });
     let v = t.verification.as_ref().map(|v| &v.what);

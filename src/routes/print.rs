@@ -192,7 +192,7 @@ fn receipt_data(
             (
                 e.office.name.clone(),
                 e.office.code.to_string(),
-                format!("{} {}", t.day.format("%d-%m-%Y"), e.office.hhmm(at)),
+                e.office.date_time(at),
             )
         })
     });

@@ -35,6 +35,13 @@ impl Office {
         format!("{:02}:{:02}", t.hour(), t.minute())
     }
 
+    /// `DD-MM-YYYY HH:MM` in the office's time, as printed on the ticket, the receipt and
+    /// the return notice: each its own moment's date, which for a card collected days
+    /// later is not the ticket's service day.
+    pub fn date_time(&self, at: DateTime<Utc>) -> String {
+        self.local_time(at).format("%d-%m-%Y %H:%M").to_string()
+    }
+
     /// `HH:MM:SS` in the office's time.
     pub fn hhmmss(&self, at: DateTime<Utc>) -> String {
         let t = self.local_time(at);
@@ -64,6 +71,8 @@ mod tests {
         assert_eq!(wita.service_day(after).to_string(), "2026-11-25");
         assert_eq!(wita.hhmm(before), "23:59");
         assert_eq!(wita.hhmmss(after), "00:00:00");
+        assert_eq!(wita.date_time(before), "24-11-2026 23:59");
+        assert_eq!(wita.date_time(after), "25-11-2026 00:00");
         // The end of time does not panic.
         let _ = wita.service_day(DateTime::<Utc>::MAX_UTC);
     }

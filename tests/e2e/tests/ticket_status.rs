@@ -141,6 +141,22 @@ async fn the_ticket_slip_leads_the_applicants_phone_to_its_status() {
     // The name and NIK reach the server with the escalation; the public never sees them.
     action::click(&tablet, "#receive-documents").await;
     fill_checklist(&tablet, true, "#siak-not-verified").await;
+    // Another number issued meanwhile changes the view; the half-done checklist stays.
+    action::issue_ticket(&tablet).await;
+    let kept = async {
+        tablet
+            .driver
+            .find(By::Css("#nik"))
+            .await?
+            .prop("value")
+            .await
+    }
+    .await;
+    assert_eq!(
+        kept.ok().flatten().as_deref(),
+        Some(NIK),
+        "the typed NIK is kept"
+    );
     action::type_into(&tablet, "#escalate-reason", "SIAK belum terverifikasi").await;
     action::click(&tablet, "#escalate").await;
     shows(
