@@ -2,9 +2,10 @@
 //! It uses the browser's `fetch` directly: a small app bundle matters on a cheap phone.
 
 use loket_core::PublicStatus;
-use loket_core::enrol::{EnrolRequest, Enrolment, ErrorBody};
+use loket_core::enrol::{EnrolRequest, Enrolment};
 use loket_core::status_link::StatusLink;
 use loket_core::sync::{SyncRequest, SyncResponse};
+use loket_core::{ErrorBody, ErrorCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
@@ -18,13 +19,13 @@ pub enum ApiError {
     #[error("the server cannot be reached")]
     Unreachable,
     /// The server refused our credential (401).
-    #[error("not authorised: {0}")]
-    Unauthorised(String),
+    #[error("not authorised: {0:?}")]
+    Unauthorised(ErrorCode),
     /// The server refused the request itself (other 4xx), with its error code.
-    #[error("refused ({code}): {message}")]
+    #[error("refused ({code:?}): {message}")]
     Refused {
         status: u16,
-        code: String,
+        code: ErrorCode,
         message: String,
     },
     /// The server failed (5xx) or answered something unreadable.
@@ -83,7 +84,7 @@ async fn send<T: DeserializeOwned>(path: &str, init: &RequestInit) -> Result<T, 
     }
     let (code, message) = serde_json::from_str::<ErrorBody>(&text)
         .map(|b| (b.error, b.message))
-        .unwrap_or_default();
+        .unwrap_or((ErrorCode::Unknown, String::new()));
     match status {
         401 => Err(ApiError::Unauthorised(code)),
         400..=499 => Err(ApiError::Refused {

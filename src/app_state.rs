@@ -7,6 +7,7 @@ use crate::store::Db;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use loket_core::ErrorCode;
 use loket_core::catalogue::CaseCode;
 use loket_core::enrol::Enrolment;
 use loket_core::roles::Role;
@@ -360,7 +361,7 @@ impl AppState {
         let next = loaded.pending.iter().map(|(o, _)| *o).fold(0.0, f64::max) + 1.0;
         self.engine.with_value(|e| e.next_order.set(next));
         let pending = loaded.pending.into_iter().map(|(_, op)| op).collect();
-        let replica = Replica::new(loaded.confirmed, loaded.cursor, pending);
+        let replica = Replica::new(loaded.epoch, loaded.confirmed, loaded.cursor, pending);
         self.db.set_value(Some(Rc::new(db)));
         self.enrolment.set(loaded.enrolment);
         self.replica.set_value(replica);
@@ -593,8 +594,9 @@ impl AppState {
                 .with_value(|r| r.request(loket_core::sync::MAX_PUSH));
             let response = match api::sync(&enrolment.token, &request).await {
                 Ok(response) => response,
-                // The server was restored from a backup: send this device's ops again.
-                Err(ApiError::Refused { code, .. }) if code == "cursor_ahead" && !restarted => {
+                // The server's history is not the one this device synced with (it was
+                // restored from a backup): send this device's ops again.
+                Err(ApiError::Refused { code, .. }) if needs_restart(code) && !restarted => {
                     restarted = true;
                     self.restart(&db, &enrolment.device).await?;
                     continue;
@@ -603,7 +605,7 @@ impl AppState {
                     return Err(match e {
                         ApiError::Unreachable => SyncProblem::Network,
                         ApiError::Unauthorised(_) => SyncProblem::Auth,
-                        ApiError::Refused { code, .. } if code == "cursor_ahead" => {
+                        ApiError::Refused { code, .. } if needs_restart(code) => {
                             SyncProblem::Diverged
                         }
                         _ => SyncProblem::Server,
@@ -629,11 +631,11 @@ impl AppState {
                 );
             }
             if !received.confirmed.is_empty() {
-                let (state, cursor) = self
+                let (state, epoch, cursor) = self
                     .replica
-                    .with_value(|r| (r.confirmed().clone(), r.cursor()));
+                    .with_value(|r| (r.confirmed().clone(), r.epoch().cloned(), r.cursor()));
                 if let Err(e) = db
-                    .commit_confirmed(&received.confirmed, &state, cursor)
+                    .commit_confirmed(&received.confirmed, &state, epoch.as_ref(), cursor)
                     .await
                 {
                     leptos::logging::error!("saving synced ops failed: {e}");
@@ -642,6 +644,7 @@ impl AppState {
                     if let Ok(loaded) = db.load().await {
                         let pending = loaded.pending.into_iter().map(|(_, op)| op).collect();
                         self.replica.set_value(Replica::new(
+                            loaded.epoch,
                             loaded.confirmed,
                             loaded.cursor,
                             pending,
@@ -664,6 +667,12 @@ impl Default for AppState {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// Whether the server answered that its history is not this device's (see
+/// `SyncError::needs_restart` in the core).
+fn needs_restart(code: ErrorCode) -> bool {
+    matches!(code, ErrorCode::CursorAhead | ErrorCode::HistoryChanged)
 }
 
 fn restore_session() -> Option<Session> {

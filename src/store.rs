@@ -5,7 +5,7 @@
 //! view and cursor they produce. At start-up the app reads the view, never the whole log.
 
 use loket_core::enrol::Enrolment;
-use loket_core::sync::ServerOp;
+use loket_core::sync::{Epoch, ServerOp};
 use loket_core::{DeviceId, OfficeState, Op};
 use rexie::{Index, KeyRange, ObjectStore, Rexie, TransactionMode};
 use serde::{Deserialize, Serialize};
@@ -83,9 +83,12 @@ impl OpRecord {
     }
 }
 
-/// The confirmed state and the cursor it stands at, stored as one JSON text.
+/// The confirmed state, the cursor it stands at and the history that cursor belongs to,
+/// stored as one JSON text (a view saved before epochs existed has none).
 #[derive(Serialize, Deserialize)]
 struct Snapshot<S> {
+    #[serde(default)]
+    epoch: Option<Epoch>,
     cursor: u64,
     state: S,
 }
@@ -95,6 +98,8 @@ struct Snapshot<S> {
 pub struct Loaded {
     /// The enrolment, if this device has one.
     pub enrolment: Option<Enrolment>,
+    /// The history the cursor belongs to.
+    pub epoch: Option<Epoch>,
     /// The confirmed state.
     pub confirmed: OfficeState,
     /// The cursor it stands at.
@@ -169,12 +174,12 @@ impl Db {
             _ => None,
         };
         let view = tx.store(VIEW)?;
-        let (confirmed, cursor) = match view.get(JsValue::from_str("confirmed")).await? {
+        let (epoch, confirmed, cursor) = match view.get(JsValue::from_str("confirmed")).await? {
             Some(v) if !v.is_undefined() => {
                 let snap: Snapshot<OfficeState> = from_json(&v)?;
-                (snap.state, snap.cursor)
+                (snap.epoch, snap.state, snap.cursor)
             }
-            _ => (OfficeState::default(), 0),
+            _ => (None, OfficeState::default(), 0),
         };
         let ops = tx.store(OPS)?;
         let mut pending = Vec::new();
@@ -186,6 +191,7 @@ impl Db {
         tx.done().await?;
         Ok(Loaded {
             enrolment,
+            epoch,
             confirmed,
             cursor,
             pending,
@@ -219,14 +225,20 @@ impl Db {
         Ok(())
     }
 
-    /// Stores confirmed ops with the view and cursor they produce, all or nothing.
+    /// Stores confirmed ops with the view and cursor (of history `epoch`) they produce,
+    /// all or nothing.
     pub async fn commit_confirmed(
         &self,
         confirmed: &[ServerOp],
         state: &OfficeState,
+        epoch: Option<&Epoch>,
         cursor: u64,
     ) -> Result<()> {
-        let snapshot = json(&Snapshot { cursor, state })?;
+        let snapshot = json(&Snapshot {
+            epoch: epoch.cloned(),
+            cursor,
+            state,
+        })?;
         let mut records = Vec::with_capacity(confirmed.len());
         for o in confirmed {
             let rec = OpRecord {
@@ -280,6 +292,7 @@ impl Db {
         ops.clear().await?;
         ops.put_all(records.into_iter()).await?;
         let empty = json(&Snapshot {
+            epoch: None,
             cursor: 0,
             state: &OfficeState::default(),
         })?;

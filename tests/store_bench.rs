@@ -68,7 +68,9 @@ fn confirmed(letter: &str, n: u16) -> (Ledger, Vec<ServerOp>) {
     let ops = std::iter::once(first_admin())
         .chain((1..=n).map(|i| issue(letter, i)))
         .map(|op| {
-            let p = server.push(op.clone());
+            let p = server
+                .push(op.clone(), chrono::Utc::now())
+                .expect("a well-formed op");
             ServerOp {
                 seq: p.seq,
                 op,
@@ -98,9 +100,14 @@ async fn indexeddb_figures() {
 
     let (server, batch) = confirmed("B", N);
     let start = now_ms();
-    db.commit_confirmed(&batch, server.state(), batch.len() as u64)
-        .await
-        .unwrap();
+    db.commit_confirmed(
+        &batch,
+        server.state(),
+        Some(server.epoch()),
+        batch.len() as u64,
+    )
+    .await
+    .unwrap();
     let batched = now_ms() - start;
     console_log!(
         "bench: indexeddb append {N} ops in one transaction (with the view): {:.0} ms ({:.0} ops/s)",
@@ -115,7 +122,7 @@ async fn indexeddb_figures() {
     let (server, all) = confirmed("C", M);
     for chunk in all.chunks(2000) {
         let last = chunk.last().map(|o| o.seq).unwrap_or_default();
-        db.commit_confirmed(chunk, server.state(), last)
+        db.commit_confirmed(chunk, server.state(), Some(server.epoch()), last)
             .await
             .unwrap();
     }
@@ -127,7 +134,7 @@ async fn indexeddb_figures() {
     let db = Db::open("loket-bench-cold").await.unwrap();
     let loaded = db.load().await.unwrap();
     let pending = loaded.pending.into_iter().map(|(_, op)| op).collect();
-    let replica = Replica::new(loaded.confirmed, loaded.cursor, pending);
+    let replica = Replica::new(loaded.epoch, loaded.confirmed, loaded.cursor, pending);
     let cold = now_ms() - start;
     assert_eq!(replica.view().tickets().count(), usize::from(M) + 5);
     console_log!(

@@ -71,13 +71,13 @@ async fn what_is_written_survives_a_reopen() {
     db.record_local(&c, 1.0).await.unwrap();
     // The server confirms the first one.
     let mut server = Ledger::default();
-    let pushed = server.push(a.clone());
+    let pushed = server.push(a.clone(), chrono::Utc::now()).unwrap();
     let confirmed = vec![ServerOp {
         seq: pushed.seq,
         op: a.clone(),
         outcome: pushed.outcome,
     }];
-    db.commit_confirmed(&confirmed, server.state(), pushed.seq)
+    db.commit_confirmed(&confirmed, server.state(), Some(server.epoch()), pushed.seq)
         .await
         .unwrap();
     db.close();
@@ -86,6 +86,7 @@ async fn what_is_written_survives_a_reopen() {
     let loaded = db.load().await.unwrap();
     assert_eq!(loaded.enrolment, Some(enrolment()));
     assert_eq!(loaded.cursor, 1);
+    assert_eq!(loaded.epoch.as_ref(), Some(server.epoch()));
     assert_eq!(&loaded.confirmed, server.state());
     let pending: Vec<_> = loaded.pending.iter().map(|(_, op)| op.clone()).collect();
     assert_eq!(
@@ -103,20 +104,22 @@ async fn confirmed_ops_and_their_view_are_written_all_or_nothing() {
     let db = fresh("loket-test-atomic").await;
     let mut server = Ledger::default();
     let first = issue(1);
-    let p = server.push(first.clone());
+    let p = server.push(first.clone(), chrono::Utc::now()).unwrap();
     let one = vec![ServerOp {
         seq: p.seq,
         op: first,
         outcome: p.outcome,
     }];
-    db.commit_confirmed(&one, server.state(), 1).await.unwrap();
+    db.commit_confirmed(&one, server.state(), Some(server.epoch()), 1)
+        .await
+        .unwrap();
     let before = server.state().clone();
 
     // A batch whose second op repeats a sequence number breaks the unique index half-way:
     // the whole transaction must be undone, the view and cursor included.
     let (x, y) = (issue(2), issue(3));
-    let px = server.push(x.clone());
-    let py = server.push(y.clone());
+    let px = server.push(x.clone(), chrono::Utc::now()).unwrap();
+    let py = server.push(y.clone(), chrono::Utc::now()).unwrap();
     let broken = vec![
         ServerOp {
             seq: px.seq,
@@ -129,7 +132,9 @@ async fn confirmed_ops_and_their_view_are_written_all_or_nothing() {
             outcome: py.outcome,
         },
     ];
-    let result = db.commit_confirmed(&broken, server.state(), 3).await;
+    let result = db
+        .commit_confirmed(&broken, server.state(), Some(server.epoch()), 3)
+        .await;
     assert!(result.is_err(), "a repeated seq must fail the transaction");
 
     let loaded = db.load().await.unwrap();

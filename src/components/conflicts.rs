@@ -91,5 +91,17 @@ pub fn conflict_text(lang: crate::i18n::Lang, reason: &ConflictReason) -> String
                 "The office must keep one active admin.",
             )
             .into(),
+        R::Malformed { .. } => lang
+            .tr(
+                "Server menolak langkah ini karena isinya tidak sah (aplikasi perlu diperbarui?). Langkah lain tetap tersimpan.",
+                "The server refused this step because its content is not valid (does the app need updating?). Other steps are kept.",
+            )
+            .into(),
+        R::BadTime { .. } => lang
+            .tr(
+                "Server menolak langkah ini karena jam perangkat salah saat itu. Atur jam, lalu ulangi langkahnya.",
+                "The server refused this step because the device clock was wrong at the time. Set the clock and take the step again.",
+            )
+            .into(),
     }
 }

@@ -29,9 +29,10 @@ pub fn EnrolPage() -> impl IntoView {
                 Err(e) => error.set(Some(match e {
                     EnrolError::Api(ApiError::Unreachable) => t().enrol_offline,
                     EnrolError::Api(ApiError::Unauthorised(_)) => t().enrol_bad_code,
-                    EnrolError::Api(ApiError::Refused { code, .. }) if code == "office_full" => {
-                        t().office_full
-                    }
+                    EnrolError::Api(ApiError::Refused {
+                        code: loket_core::ErrorCode::OfficeFull,
+                        ..
+                    }) => t().office_full,
                     EnrolError::Api(ApiError::Refused { .. }) => t().enrol_bad_name,
                     EnrolError::Api(ApiError::Server(_)) => t().enrol_failed,
                     EnrolError::NotSaved => t().enrol_saved_failed,

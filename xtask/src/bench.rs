@@ -25,6 +25,7 @@ pub fn bench(sh: &Shell) -> Result<()> {
         Need {
             lints: false,
             browser: true,
+            postgres: false,
         },
     )?;
     build_app(sh)?;

@@ -15,6 +15,8 @@ USAGE:
     cargo xtask build                    only build: the release app into dist/ and the release server
     cargo xtask bench                    bundle sizes against the budget, store and sync benches
     cargo xtask tools                    only install / check the tools
+    cargo xtask pg                       start a throwaway PostgreSQL like the tests', print its URL
+                                         (for LOKET_TEST_POSTGRES_URL); Enter or Ctrl-C deletes it
     cargo xtask help                     this text";
 
 /// What the user asked for.
@@ -32,6 +34,8 @@ pub enum Command {
     Bench,
     /// Install or check the tools, nothing else.
     Tools,
+    /// Start a throwaway PostgreSQL server and keep it until Enter or Ctrl-C.
+    Pg,
 }
 
 /// Parses the arguments after `cargo xtask`.
@@ -54,6 +58,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         "build" => no_args("build", &rest).map(|()| Command::Build),
         "bench" => no_args("bench", &rest).map(|()| Command::Bench),
         "tools" => no_args("tools", &rest).map(|()| Command::Tools),
+        "pg" => no_args("pg", &rest).map(|()| Command::Pg),
         other => Err(format!("unknown command `{other}`")),
     }
 }
@@ -106,6 +111,7 @@ mod tests {
         check("--help", Ok(Command::Help));
         check("bench", Ok(Command::Bench));
         check("tools", Ok(Command::Tools));
+        check("pg", Ok(Command::Pg));
         check("build", Ok(Command::Build));
         check(
             "test",

@@ -8,6 +8,7 @@
 mod bench;
 mod build;
 mod flags;
+mod postgres;
 mod run;
 mod test;
 #[cfg(test)]
@@ -56,6 +57,7 @@ fn dispatch(command: flags::Command) -> Result<()> {
         }
         flags::Command::Bench => bench::bench(&sh),
         flags::Command::Tools => tools::ensure_tools(&sh, tools::Need::EVERYTHING),
+        flags::Command::Pg => postgres::serve(&sh),
     }
 }
 

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use xshell::{Shell, cmd};
 
 use crate::build::{build_app, build_server};
+use crate::postgres::{self, Throwaway};
 use crate::tools::{Need, WASM_TARGET, chromedriver, ensure_tools};
 use crate::{Result, dist_dir, step};
 
@@ -16,6 +17,8 @@ struct Step {
     name: &'static str,
     /// Needs Chromium; `--quick` skips it.
     browser: bool,
+    /// Starts a throwaway PostgreSQL server, so the tools step checks that one is installed.
+    postgres: bool,
     run: fn(&Shell) -> Result<()>,
 }
 
@@ -23,31 +26,37 @@ const STEPS: &[Step] = &[
     Step {
         name: "fmt",
         browser: false,
+        postgres: false,
         run: fmt,
     },
     Step {
         name: "clippy",
         browser: false,
+        postgres: false,
         run: clippy,
     },
     Step {
         name: "clippy-wasm",
         browser: false,
+        postgres: false,
         run: clippy_wasm,
     },
     Step {
         name: "native",
         browser: false,
+        postgres: true,
         run: native,
     },
     Step {
         name: "browser",
         browser: true,
+        postgres: false,
         run: browser,
     },
     Step {
         name: "e2e",
         browser: true,
+        postgres: true,
         run: e2e,
     },
 ];
@@ -86,6 +95,7 @@ pub fn test(sh: &Shell, quick: bool, only: Vec<String>) -> Result<()> {
     let need = Need {
         lints: true,
         browser: steps.iter().any(|s| s.browser),
+        postgres: steps.iter().any(|s| s.postgres),
     };
     let total = steps.len() + 1;
     step(format!("step 1/{total}: tools"));
@@ -177,7 +187,12 @@ fn clippy_wasm(sh: &Shell) -> Result<()> {
 }
 
 fn native(sh: &Shell) -> Result<()> {
-    cmd!(sh, "cargo test -p loket-core -p loket-server -p xtask").run()?;
+    // The server's store tests run on SQLite, and on a real PostgreSQL through this URL.
+    // The server lives until `pg` drops at the end of the step, whether the tests pass or not.
+    let pg = Throwaway::start(sh)?;
+    cmd!(sh, "cargo test -p loket-core -p loket-server -p xtask")
+        .env(postgres::URL_VAR, pg.url())
+        .run()?;
     Ok(())
 }
 
@@ -194,11 +209,15 @@ fn browser(sh: &Shell) -> Result<()> {
 fn e2e(sh: &Shell) -> Result<()> {
     build_app(sh)?;
     let server = build_server(sh)?;
+    // Started after the builds, so it does not sit idle through them. The tests will run the
+    // server on PostgreSQL too; `e2e_env` stays as it is for the sync bench, which needs none.
+    let pg = Throwaway::start(sh)?;
     step("end-to-end tests: cargo test -p loket-e2e -- --test-threads=1");
     e2e_env(
         cmd!(sh, "cargo test -p loket-e2e -- --test-threads=1"),
         &server,
     )
+    .env(postgres::URL_VAR, pg.url())
     .run()?;
     Ok(())
 }

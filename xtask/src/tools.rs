@@ -31,6 +31,8 @@ pub struct Need {
     pub lints: bool,
     /// Chromium and chromedriver.
     pub browser: bool,
+    /// Debian's PostgreSQL server, for the throwaway servers the tests start (see [`crate::postgres`]).
+    pub postgres: bool,
 }
 
 impl Need {
@@ -38,11 +40,13 @@ impl Need {
     pub const APP: Need = Need {
         lints: false,
         browser: false,
+        postgres: false,
     };
     /// What a full `cargo xtask test` needs.
     pub const EVERYTHING: Need = Need {
         lints: true,
         browser: true,
+        postgres: true,
     };
 }
 
@@ -57,6 +61,9 @@ pub fn ensure_tools(sh: &Shell, need: Need) -> Result<()> {
     }
     if need.browser {
         ensure_browser(sh)?;
+    }
+    if need.postgres {
+        crate::postgres::ensure_postgres(sh)?;
     }
     Ok(())
 }
@@ -285,27 +292,7 @@ fn ensure_browser(sh: &Shell) -> Result<()> {
         return Err(format!("CHROMEDRIVER={} does not exist", driver.display()).into());
     }
     step("chromium and chromedriver: installing (apt-get)");
-    let root = cmd!(sh, "id -u").quiet().read().ok().as_deref() == Some("0");
-    let apt_get = |args: &[&str]| {
-        // `sudo env` because sudo drops the caller's environment.
-        let cmd = if root {
-            sh.cmd("apt-get")
-        } else {
-            sh.cmd("sudo")
-                .args(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get"])
-        };
-        cmd.args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .run()
-    };
-    let install = || apt_get(&["install", "-y", "chromium", "chromium-driver"]);
-    let installed = install().or_else(|_| {
-        // A fresh machine has no package lists yet.
-        step("apt-get install failed: updating the package lists and retrying");
-        apt_get(&["update"])?;
-        install()
-    });
-    installed.map_err(|err| {
+    apt_install(sh, &["chromium", "chromium-driver"]).map_err(|err| {
         format!(
             "installing Chromium failed ({err}).\n\
              By hand on Debian/Ubuntu: `apt-get update && apt-get install -y chromium chromium-driver`.\n\
@@ -318,6 +305,36 @@ fn ensure_browser(sh: &Shell) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Installs Debian packages with apt-get: directly as root, else through sudo, and
+/// non-interactively either way. When the install fails it updates the package lists and
+/// tries once more, because a fresh machine has none yet.
+pub fn apt_install(sh: &Shell, packages: &[&str]) -> xshell::Result<()> {
+    let root = is_root(sh);
+    let apt_get = |args: &[&str]| {
+        // `sudo env` because sudo drops the caller's environment.
+        let cmd = if root {
+            sh.cmd("apt-get")
+        } else {
+            sh.cmd("sudo")
+                .args(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get"])
+        };
+        cmd.args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .run()
+    };
+    let install = || apt_get(&[&["install", "-y"], packages].concat());
+    install().or_else(|_| {
+        step("apt-get install failed: updating the package lists and retrying");
+        apt_get(&["update"])?;
+        install()
+    })
+}
+
+/// Whether xtask runs as root (as in CI), asked of `id -u` so xtask needs no libc bindings.
+pub fn is_root(sh: &Shell) -> bool {
+    cmd!(sh, "id -u").quiet().read().ok().as_deref() == Some("0")
 }
 
 /// Fails unless `program --version` now prints `want`.

@@ -39,15 +39,6 @@ pub struct Enrolment {
     pub actor: StaffId,
 }
 
-/// The JSON body of every error the server answers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ErrorBody {
-    /// A stable code the app translates, e.g. `bad_code`.
-    pub error: String,
-    /// An English sentence naming the bad value, for logs and developers.
-    pub message: String,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,12 @@ pub enum IdError {
         field: &'static str,
         allowed: &'static str,
     },
+    /// The value does not have the field's format.
+    #[error("{field} must be {want}")]
+    Format {
+        field: &'static str,
+        want: &'static str,
+    },
     /// A number outside the field's range.
     #[error("{field} must be between {min} and {max}")]
     Range {
@@ -52,8 +58,37 @@ fn check_token(
     Ok(())
 }
 
+/// Accepts any token of the field's charset.
+fn any_token(_: &str) -> Result<(), IdError> {
+    Ok(())
+}
+
+/// A kecamatan's Kemendagri code: `PP.KK.CC`, province 11 to 99, regency and district
+/// from 01 (e.g. `51.02.02`, Selemadeg Timur). BPS statistics codes look alike but have
+/// no dots, so they are refused rather than mixed in.
+fn kemendagri(value: &str) -> Result<(), IdError> {
+    let parts: Vec<&str> = value.split('.').collect();
+    let two_digits = |p: &&str| p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit());
+    let ok = parts.len() == 3
+        && parts.iter().all(two_digits)
+        && parts[0] >= "11"
+        && parts[1] != "00"
+        && parts[2] != "00";
+    if ok {
+        Ok(())
+    } else {
+        Err(IdError::Format {
+            field: "office",
+            want: "a kecamatan's Kemendagri code PP.KK.CC, e.g. 51.02.02",
+        })
+    }
+}
+
 macro_rules! token_id {
     ($(#[$doc:meta])* $name:ident, $field:literal, $max:literal) => {
+        token_id!($(#[$doc])* $name, $field, $max, any_token);
+    };
+    ($(#[$doc:meta])* $name:ident, $field:literal, $max:literal, $check:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
@@ -70,6 +105,7 @@ macro_rules! token_id {
                     |c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.',
                     "letters, digits, '-', '_' and '.'",
                 )?;
+                $check(&value)?;
                 Ok(Self(value))
             }
 
@@ -104,7 +140,8 @@ token_id!(
     /// An office (Kantor Camat), by its Kemendagri code, e.g. `51.02.02`.
     OfficeCode,
     "office",
-    32
+    8,
+    kemendagri
 );
 token_id!(
     /// A device enrolled at an office, named by the server at enrolment.
@@ -255,6 +292,19 @@ mod tests {
         assert!(OfficeCode::new("51.02.02").is_ok());
         assert!(OfficeCode::new("").is_err());
         assert!(OfficeCode::new("a b").is_err());
+        assert!(OfficeCode::new("51.71.01").is_ok());
+        for bad in [
+            "5102.02",
+            "51.02",
+            "51.02.02.2001",
+            "05.02.02",
+            "51.00.02",
+            "51.02.00",
+            "51.0a.02",
+            "510202",
+        ] {
+            assert!(OfficeCode::new(bad).is_err(), "{bad}");
+        }
         assert!(StaffId::new("x".repeat(65)).is_err());
         assert!(DeviceLetter::new("a").is_err());
         assert!(DeviceLetter::new("ABC").is_err());

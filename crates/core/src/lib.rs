@@ -10,6 +10,7 @@
 
 pub mod catalogue;
 pub mod enrol;
+pub mod error_code;
 pub mod handover;
 pub mod ids;
 pub mod nik;
@@ -28,6 +29,7 @@ pub mod verification;
 pub mod visit;
 pub mod wire;
 
+pub use error_code::{ErrorBody, ErrorCode};
 pub use ids::{CounterNo, DeviceId, DeviceLetter, IdError, OfficeCode, OpId, StaffId};
 pub use office::Office;
 pub use op::{CallTicket, Clock, IssueTicket, Op, OpBody, OpError, TicketRef};

@@ -1,6 +1,7 @@
 //! Operations: every user action, as data. State is never written directly, only folded.
 
 use crate::catalogue::{CaseCode, Catalogue};
+use crate::error_code::ErrorCode;
 use crate::handover::{Signature, SignatureError};
 use crate::ids::{CounterNo, DeviceId, DeviceLetter, IdError, OfficeCode, OpId, StaffId};
 use crate::roles::Action;
@@ -384,6 +385,18 @@ pub enum BodyError {
     /// A delivery note number that is empty, too long or not printable.
     #[error("a delivery note number has 1 to 64 printable characters")]
     DeliveryNote,
+}
+
+impl OpError {
+    /// The code the server answers with when this refuses a whole push.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::WrongOffice { .. } => ErrorCode::WrongOffice,
+            Self::WrongDevice { .. } => ErrorCode::WrongDevice,
+            Self::WrongLetter { .. } => ErrorCode::WrongLetter,
+            _ => ErrorCode::InvalidBody,
+        }
+    }
 }
 
 impl Op {

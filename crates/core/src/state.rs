@@ -4,7 +4,7 @@
 
 use crate::catalogue::{Case, CaseCode, Catalogue};
 use crate::ids::{CounterNo, DeviceId, DeviceLetter, OpId, StaffId};
-use crate::op::{IssueTicket, Op, OpBody};
+use crate::op::{IssueTicket, Op, OpBody, OpError};
 use crate::roles::{Action, Role};
 use crate::staff::Staff;
 use crate::standards::StandardTimes;
@@ -103,6 +103,38 @@ pub enum ConflictReason {
     },
     /// The change would leave the office without an active admin.
     LastAdmin,
+    /// Refused before the fold: the server does not accept the op's content (a field out
+    /// of range, a note too long), e.g. from an app newer or older than the server.
+    Malformed {
+        /// What is wrong, in English, for the log and developers.
+        detail: String,
+    },
+    /// Refused before the fold: the device's clock said a time no clock should (before
+    /// Loket existed, or more than a day ahead of the server).
+    BadTime {
+        /// The time the op carried.
+        #[serde(with = "crate::wire::millis")]
+        at: DateTime<Utc>,
+    },
+}
+
+impl ConflictReason {
+    /// Whether the server decided this before folding the op (the fold never reaches it,
+    /// so a device takes the server's word for it instead of folding the op itself).
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, Self::Malformed { .. } | Self::BadTime { .. })
+    }
+}
+
+impl From<OpError> for ConflictReason {
+    fn from(error: OpError) -> Self {
+        match error {
+            OpError::BadTime { at, .. } => Self::BadTime { at },
+            other => Self::Malformed {
+                detail: other.to_string(),
+            },
+        }
+    }
 }
 
 /// A kept op that could not take effect, shown to the staff who made it.
@@ -209,6 +241,29 @@ impl OfficeState {
                 });
                 Outcome::Conflict { reason }
             }
+        }
+    }
+
+    /// Keeps an op the server refused before the fold (see [`ConflictReason::is_refusal`]) as
+    /// a conflict of its maker, changing nothing else.
+    pub fn refuse(&mut self, op: &Op, reason: ConflictReason) -> Outcome {
+        self.applied += 1;
+        self.conflicts.push(Conflict {
+            op: op.id,
+            actor: op.actor.clone(),
+            device: op.device.clone(),
+            kind: op.kind().into(),
+            reason: reason.clone(),
+        });
+        Outcome::Conflict { reason }
+    }
+
+    /// Applies an op the server ordered with outcome `ordered`: a refusal is kept as the
+    /// server said, anything else is folded here (and may be compared with `ordered`).
+    pub fn apply_ordered(&mut self, op: &Op, ordered: &Outcome) -> Outcome {
+        match ordered {
+            Outcome::Conflict { reason } if reason.is_refusal() => self.refuse(op, reason.clone()),
+            _ => self.apply(op),
         }
     }
 

@@ -5,9 +5,9 @@ use crate::ids::{CounterNo, DeviceId, DeviceLetter, OfficeCode, OpId, StaffId};
 use crate::op::{CallTicket, IssueTicket, Op, OpBody, SetCounters, TicketRef};
 use crate::roles::Role;
 use crate::state::OfficeState;
-use crate::sync::Ledger;
+use crate::sync::{Ledger, Origin, SyncRequest};
 use crate::ticket::TicketNo;
-use chrono::{DateTime, NaiveDate};
+use chrono::{DateTime, NaiveDate, Utc};
 
 pub fn day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
@@ -83,8 +83,8 @@ pub fn tref(letter: &str, serial: u16) -> TicketRef {
 pub use crate::testing::account;
 
 /// The devices tests use; each has an operator `staff-{device}`.
-pub const DEVICES: [&str; 8] = [
-    "dev-a", "dev-b", "dev-0", "dev-1", "dev-2", "dev-3", "dev-4", "dev-kasi",
+pub const DEVICES: [&str; 9] = [
+    "dev-a", "dev-b", "dev-0", "dev-1", "dev-2", "dev-3", "dev-4", "dev-5", "dev-kasi",
 ];
 
 /// The office's staff: `staff-admin` (who creates themselves first), an operator per
@@ -125,10 +125,25 @@ pub fn staff_ops() -> Vec<Op> {
 /// A server whose log starts with [`staff_ops`].
 pub fn staffed_ledger() -> Ledger {
     let mut ledger = Ledger::default();
-    for op in staff_ops() {
-        ledger.push(op);
-    }
+    let setup = SyncRequest {
+        epoch: None,
+        cursor: 0,
+        push: staff_ops(),
+    };
     ledger
+        .sync(&origin("dev-admin", "Z"), setup, now())
+        .expect("the staff ops are well formed");
+    ledger
+}
+
+/// The server's clock in tests: a day after the ops' times (see [`by`]).
+pub fn now() -> DateTime<Utc> {
+    DateTime::from_timestamp(1_764_000_000 + 86_400, 0).unwrap()
+}
+
+/// Device `device` of office 51.02.02, with letter `letter`.
+pub fn origin(device: &str, letter: &str) -> Origin {
+    Origin::new("51.02.02", device, letter).unwrap()
 }
 
 /// An office with its staff and nothing else.

@@ -70,7 +70,12 @@ fn normalize(typed: &str) -> String {
 
 /// Whether a typed code matches the stored hash.
 pub fn matches(typed: &str, stored_hash: &str) -> bool {
-    same_digest(&sha256_hex(&normalize(typed)), stored_hash)
+    same_digest(&typed_hash(typed), stored_hash)
+}
+
+/// The hash a typed code is stored under, to find the office it belongs to.
+pub fn typed_hash(typed: &str) -> String {
+    sha256_hex(&normalize(typed))
 }
 
 /// The box printed to the terminal when a code is made.

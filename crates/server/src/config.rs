@@ -23,12 +23,50 @@ pub struct Cli {
 }
 
 /// What the binary does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 pub enum Command {
     /// Serve the API and the web app (the default).
     Serve,
     /// Print a new admin code for the office; the old one stops working at once.
     ResetAdminCode,
+    /// The offices this server serves.
+    #[command(subcommand)]
+    Office(OfficeCommand),
+    /// Copy the SQLite database, consistent while the server runs, to FILE.
+    Backup {
+        /// Where the copy goes (must not exist yet).
+        file: PathBuf,
+    },
+    /// Replace the SQLite database with the backup FILE (stop the server first). Every
+    /// office's log becomes a new history, so each tablet sends its work since the backup
+    /// again, and no sequence number is given twice.
+    Restore {
+        /// The backup to restore.
+        file: PathBuf,
+    },
+    /// After restoring a database by other means (pg_restore, a copied file): make every
+    /// office's log a new history, so tablets send their work since the backup again.
+    MarkRestored {
+        /// The highest sequence number the lost database had given out, if known (the
+        /// server then continues after it; it always continues after what it holds).
+        #[arg(long, default_value_t = 0)]
+        lost_head: u64,
+    },
+}
+
+/// `loket-server office …`.
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum OfficeCommand {
+    /// Add an office (a Kantor Camat) and print its first admin code.
+    Add {
+        /// Its Kemendagri code, e.g. 51.02.03.
+        #[arg(value_parser = parse_office)]
+        code: OfficeCode,
+        /// Its name, e.g. "Kantor Camat Selemadeg".
+        name: String,
+    },
+    /// List the offices, with the number of ops in each log.
+    List,
 }
 
 /// The server's settings.

@@ -4,14 +4,14 @@
 //! the bad value so the caller can fix it; a 5xx says only "something went wrong" and its
 //! detail goes to the log. Messages are never logged for 4xx: a body may hold a NIK.
 
+use crate::ledger::RoundTripError;
 use crate::store::StoreError;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use loket_core::enrol::ErrorBody;
-use loket_core::op::OpError;
 use loket_core::sync::SyncError;
+use loket_core::{ErrorBody, ErrorCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use thiserror::Error;
@@ -46,21 +46,17 @@ pub enum ApiError {
         /// The most allowed.
         max: usize,
     },
-    /// 401 `bad_code`: the admin code is wrong.
-    #[error("that is not the admin code of office {0}")]
-    BadCode(loket_core::OfficeCode),
+    /// 401 `bad_code`: the admin code is not any office's.
+    #[error("that is not an admin code of this server")]
+    BadCode,
     /// 401 `unauthorized`: no device token, or one no device holds.
     #[error("{0}")]
     Unauthorized(&'static str),
-    /// 409 `cursor_ahead`, or 422 `too_many_ops` / `repeated_in_push`: a sync that cannot be taken.
+    /// 409 `cursor_ahead` / `history_changed` / `op_id_taken`, or 422 `too_many_ops` /
+    /// `repeated_in_push` / `wrong_office` / `wrong_device` / `wrong_letter`: a sync that
+    /// cannot be taken as a whole (one op the server cannot take never causes this).
     #[error(transparent)]
     Sync(#[from] SyncError),
-    /// 422 `invalid_op` / `wrong_office` / `wrong_device`: a pushed op that is malformed or not the sender's.
-    #[error(transparent)]
-    Op(#[from] OpError),
-    /// 409 `op_id_taken`: a pushed op's id belongs to another device's op.
-    #[error("op id {0} is already taken by another device's op")]
-    OpIdTaken(loket_core::OpId),
     /// 409 `office_full`: no device letter is left for a new device.
     #[error("office {0} has no device letter left: A to ZZ are all taken")]
     OfficeFull(loket_core::OfficeCode),
@@ -76,34 +72,33 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// The status and the stable, snake_case code clients switch on.
-    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+    /// The status and the stable code clients switch on.
+    pub fn status_and_code(&self) -> (StatusCode, ErrorCode) {
         use StatusCode as S;
         match self {
-            Self::MalformedJson(_) => (S::BAD_REQUEST, "malformed_json"),
-            Self::NotJson => (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
-            Self::TooLarge => (S::PAYLOAD_TOO_LARGE, "payload_too_large"),
-            Self::InvalidBody(_) => (S::UNPROCESSABLE_ENTITY, "invalid_body"),
-            Self::InvalidName { .. } => (S::UNPROCESSABLE_ENTITY, "invalid_name"),
-            Self::BadCode(_) => (S::UNAUTHORIZED, "bad_code"),
-            Self::Unauthorized(_) => (S::UNAUTHORIZED, "unauthorized"),
-            Self::Sync(SyncError::CursorAhead { .. }) => (S::CONFLICT, "cursor_ahead"),
-            Self::Sync(SyncError::TooManyOps(_)) => (S::UNPROCESSABLE_ENTITY, "too_many_ops"),
-            Self::Sync(SyncError::RepeatedInPush(_)) => {
-                (S::UNPROCESSABLE_ENTITY, "repeated_in_push")
+            Self::MalformedJson(_) => (S::BAD_REQUEST, ErrorCode::MalformedJson),
+            Self::NotJson => (S::UNSUPPORTED_MEDIA_TYPE, ErrorCode::UnsupportedMediaType),
+            Self::TooLarge => (S::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
+            Self::InvalidBody(_) => (S::UNPROCESSABLE_ENTITY, ErrorCode::InvalidBody),
+            Self::InvalidName { .. } => (S::UNPROCESSABLE_ENTITY, ErrorCode::InvalidName),
+            Self::BadCode => (S::UNAUTHORIZED, ErrorCode::BadCode),
+            Self::Unauthorized(_) => (S::UNAUTHORIZED, ErrorCode::Unauthorized),
+            Self::Sync(e) => {
+                let code = e.code();
+                let status = match e {
+                    SyncError::CursorAhead { .. }
+                    | SyncError::HistoryChanged { .. }
+                    | SyncError::IdReused(_) => S::CONFLICT,
+                    // Only a device checks order; the server never builds this error.
+                    SyncError::OutOfOrder { .. } => S::INTERNAL_SERVER_ERROR,
+                    _ => S::UNPROCESSABLE_ENTITY,
+                };
+                (status, code)
             }
-            // Only a device checks order; the server never builds this error.
-            Self::Sync(SyncError::OutOfOrder { .. }) => (S::INTERNAL_SERVER_ERROR, "internal"),
-            Self::Op(OpError::WrongOffice { .. }) => (S::UNPROCESSABLE_ENTITY, "wrong_office"),
-            Self::Op(OpError::WrongDevice { .. }) => (S::UNPROCESSABLE_ENTITY, "wrong_device"),
-            Self::Op(OpError::WrongLetter { .. }) => (S::UNPROCESSABLE_ENTITY, "wrong_letter"),
-            Self::Op(OpError::BadTime { .. }) => (S::UNPROCESSABLE_ENTITY, "bad_time"),
-            Self::Op(_) => (S::UNPROCESSABLE_ENTITY, "invalid_op"),
-            Self::OpIdTaken(_) => (S::CONFLICT, "op_id_taken"),
-            Self::OfficeFull(_) => (S::CONFLICT, "office_full"),
-            Self::NotFound(_) => (S::NOT_FOUND, "not_found"),
-            Self::MethodNotAllowed(_) => (S::METHOD_NOT_ALLOWED, "method_not_allowed"),
-            Self::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal"),
+            Self::OfficeFull(_) => (S::CONFLICT, ErrorCode::OfficeFull),
+            Self::NotFound(_) => (S::NOT_FOUND, ErrorCode::NotFound),
+            Self::MethodNotAllowed(_) => (S::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
+            Self::Internal(_) => (S::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         }
     }
 }
@@ -119,7 +114,7 @@ impl IntoResponse for ApiError {
             self.to_string()
         };
         let body = ErrorBody {
-            error: code.to_owned(),
+            error: code,
             message,
         };
         (status, axum::Json(body)).into_response()
@@ -129,9 +124,17 @@ impl IntoResponse for ApiError {
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::OpIdTaken(id) => Self::OpIdTaken(id),
             StoreError::OfficeFull(office) => Self::OfficeFull(office),
             other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<RoundTripError> for ApiError {
+    fn from(error: RoundTripError) -> Self {
+        match error {
+            RoundTripError::Sync(e) => Self::Sync(e),
+            RoundTripError::Store(e) => e.into(),
         }
     }
 }

@@ -1,20 +1,23 @@
 //! The Loket backend: the sync API devices push their ops to, device enrolment, and the
-//! built web app, over one SQLite database.
+//! built web app, over one database (SQLite, or PostgreSQL for many offices).
 //!
-//! Code map: [`config`] (flags and environment), [`store`] (all SQL), [`http`] (one module
-//! per feature, each owning its routes), [`auth`] (device tokens), [`admin_code`] (the
+//! Code map: [`config`] (flags and environment), [`store`] (all SQL), [`ledger`] (each
+//! office's live state and the sync round trip), [`http`] (one module per feature, each
+//! owning its routes), [`auth`] (device tokens), [`admin_code`] (the
 //! enrolment secret), [`static_files`] (the app), [`error`] (the one error type),
 //! [`telemetry`] (logs that never hold personal data).
 //!
 //! Architecture invariant: handlers never write SQL, and the rules of a step live in
-//! `loket-core`: this crate orders ops, stores them and folds them with the core's code,
-//! exactly as [`loket_core::sync::Ledger`] does in memory.
+//! `loket-core`: sync is the core's [`loket_core::sync::serve`] over a window of the
+//! database, the same function the in-memory `Ledger` of the property tests runs.
 
 pub mod admin_code;
 pub mod auth;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod ledger;
+pub mod maintenance;
 pub mod static_files;
 pub mod store;
 pub mod telemetry;
@@ -22,14 +25,14 @@ pub mod telemetry;
 use crate::admin_code::AdminCode;
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::store::{Store, StoreError};
+use crate::ledger::Offices;
+use crate::store::{LogHead, Store, StoreError};
 use axum::Router;
-use loket_core::{OfficeCode, OfficeState};
-use std::collections::HashMap;
+use loket_core::sync::Epoch;
+use loket_core::{Office, OfficeCode};
 use std::path::Path;
 use std::sync::Arc;
 use thiserror::Error;
-use tokio::sync::Mutex;
 
 /// Why the server could not start (or reset the admin code).
 #[derive(Debug, Error)]
@@ -40,16 +43,18 @@ pub enum StartError {
     /// No admin code could be made.
     #[error("cannot make an admin code: {0}")]
     AdminCode(ApiError),
+    /// The operating system gave no randomness for a new epoch.
+    #[error("cannot make a new log epoch: {0}")]
+    NoRandomness(ApiError),
 }
 
 /// What every handler shares. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     store: Store,
-    /// Each office's folded state. The mutex serialises pushes per office, so ops are
-    /// ordered and folded one push at a time, as the in-memory `Ledger` does.
-    offices: Arc<HashMap<OfficeCode, Arc<Mutex<OfficeState>>>>,
-    /// The office devices enrol into.
+    /// Each office's folded state; pushes are ordered and folded one at a time per office.
+    offices: Offices,
+    /// The office named by the configuration (`LOKET_OFFICE`): the public lookup's default.
     office: OfficeCode,
     dist: Arc<Path>,
     pull_limit: usize,
@@ -60,22 +65,19 @@ impl AppState {
     /// office's ops. Returns the new admin code too when the office had none.
     pub async fn open(config: &Config) -> Result<(Self, Option<AdminCode>), StartError> {
         let store = Store::connect(&config.database_url).await?;
-        store.ensure_office(&config.office()).await?;
+        store.ensure_office(&config.office(), &new_epoch()?).await?;
         let new_code = if store.admin_code_hash(&config.office).await?.is_none() {
             Some(new_admin_code(&store, &config.office).await?)
         } else {
             None
         };
-        let mut offices = HashMap::new();
+        let offices = Offices::default();
         for office in store.offices().await? {
-            let ops = store.office_ops(&office.code).await?;
-            let state = OfficeState::fold(&ops);
-            tracing::info!(office = %office.code, ops = ops.len(), "folded office state");
-            offices.insert(office.code, Arc::new(Mutex::new(state)));
+            offices.load(&store, &office.code).await?;
         }
         let state = Self {
             store,
-            offices: Arc::new(offices),
+            offices,
             office: config.office.clone(),
             dist: Arc::from(config.dist.as_path()),
             pull_limit: loket_core::sync::MAX_PULL,
@@ -94,7 +96,12 @@ impl AppState {
         &self.store
     }
 
-    /// The office devices enrol into.
+    /// Every office's live state.
+    pub fn offices(&self) -> &Offices {
+        &self.offices
+    }
+
+    /// The office named by the configuration.
     pub fn office(&self) -> &OfficeCode {
         &self.office
     }
@@ -108,11 +115,13 @@ impl AppState {
     pub fn dist(&self) -> &Path {
         &self.dist
     }
+}
 
-    /// An office's folded state, behind the lock that serialises its pushes.
-    pub fn office_state(&self, office: &OfficeCode) -> Option<Arc<Mutex<OfficeState>>> {
-        self.offices.get(office).cloned()
-    }
+/// A new random epoch for a log's history.
+pub fn new_epoch() -> Result<Epoch, StartError> {
+    auth::random_bytes::<16>()
+        .map(Epoch::from_bytes)
+        .map_err(StartError::NoRandomness)
 }
 
 async fn new_admin_code(store: &Store, office: &OfficeCode) -> Result<AdminCode, StartError> {
@@ -124,10 +133,57 @@ async fn new_admin_code(store: &Store, office: &OfficeCode) -> Result<AdminCode,
 /// `loket-server reset-admin-code`: replaces the office's admin code and returns the new one.
 pub async fn reset_admin_code(config: &Config) -> Result<AdminCode, StartError> {
     let store = Store::connect(&config.database_url).await?;
-    store.ensure_office(&config.office()).await?;
+    store.ensure_office(&config.office(), &new_epoch()?).await?;
     let code = new_admin_code(&store, &config.office).await;
     store.close().await;
     code
+}
+
+/// `loket-server office add CODE NAME`: a new office on this server, with its first admin
+/// code (returned, to be printed once).
+pub async fn add_office(config: &Config, office: &Office) -> Result<AdminCode, StartError> {
+    let store = Store::connect(&config.database_url).await?;
+    let added = store.add_office(office, &new_epoch()?).await;
+    let code = match added {
+        Ok(()) => new_admin_code(&store, &office.code).await,
+        Err(e) => Err(e.into()),
+    };
+    store.close().await;
+    code
+}
+
+/// After a backup was restored into the database: every office's log becomes a new
+/// history, its sequence numbers going on after those in `lost_heads` (what the database
+/// had given out before the restore), so devices that synced since the backup notice,
+/// send their ops again, and no number is given twice. Returns the offices marked.
+pub async fn mark_restored(
+    config: &Config,
+    lost_heads: &[LogHead],
+) -> Result<Vec<LogHead>, StartError> {
+    let store = Store::connect(&config.database_url).await?;
+    let result = async {
+        for head in store.heads().await? {
+            let lost = lost_heads
+                .iter()
+                .find(|h| h.office == head.office)
+                .map_or(0, |h| h.head);
+            store
+                .mark_restored(&head.office, &new_epoch()?, lost)
+                .await?;
+        }
+        Ok(store.heads().await?)
+    }
+    .await;
+    store.close().await;
+    result
+}
+
+/// Every office's epoch and head, as the database holds them now.
+pub async fn heads(config: &Config) -> Result<Vec<LogHead>, StartError> {
+    let store = Store::connect(&config.database_url).await?;
+    let heads = store.heads().await;
+    store.close().await;
+    Ok(heads?)
 }
 
 /// The whole application: `/api/...` and the web app, ready to serve or to call in tests.

@@ -2,8 +2,9 @@
 //! Everything else lives in the library, so tests run the same app without a socket.
 
 use clap::Parser;
-use loket_server::config::{Cli, Command};
-use loket_server::{AppState, admin_code, app, reset_admin_code, telemetry};
+use loket_server::config::{Cli, Command, Config, OfficeCommand};
+use loket_server::store::LogHead;
+use loket_server::{AppState, admin_code, app, maintenance, reset_admin_code, telemetry};
 use std::process::ExitCode;
 use tokio::net::TcpListener;
 
@@ -14,6 +15,13 @@ async fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config).await,
         Command::ResetAdminCode => reset(cli.config).await,
+        Command::Office(command) => office(&cli.config, command).await,
+        Command::Backup { file } => maintenance::backup(&cli.config, &file)
+            .await
+            .map(|()| println!("Cadangan / backup: {}", file.display()))
+            .map_err(|e| e.to_string()),
+        Command::Restore { file } => restore(&cli.config, &file).await,
+        Command::MarkRestored { lost_head } => mark_restored(&cli.config, lost_head).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -49,6 +57,73 @@ async fn serve(config: loket_server::config::Config) -> Result<(), String> {
     // Every push committed before it was answered; closing checkpoints the WAL.
     state.store().close().await;
     result.map_err(|e| format!("server error: {e}"))
+}
+
+async fn office(config: &Config, command: OfficeCommand) -> Result<(), String> {
+    match command {
+        OfficeCommand::Add { code, name } => {
+            let office = loket_core::Office {
+                code: code.clone(),
+                name: name.trim().to_owned(),
+                utc_offset_minutes: config.utc_offset_minutes,
+            };
+            let admin = loket_server::add_office(config, &office)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "Kantor / office {code} ({}) ditambahkan / added.",
+                office.name
+            );
+            println!(
+                "{}",
+                admin_code::banner(&config.url(config.port), &admin, true)
+            );
+            Ok(())
+        }
+        OfficeCommand::List => {
+            let heads = loket_server::heads(config)
+                .await
+                .map_err(|e| e.to_string())?;
+            print_heads(&heads);
+            Ok(())
+        }
+    }
+}
+
+fn print_heads(heads: &[LogHead]) {
+    for h in heads {
+        println!("{}  head {}  epoch {}", h.office, h.head, h.epoch);
+    }
+}
+
+async fn restore(config: &Config, file: &std::path::Path) -> Result<(), String> {
+    let (before, after) = maintenance::restore(config, file)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("Dipulihkan dari / restored from {}.", file.display());
+    if before.is_empty() {
+        println!("The replaced database could not be read: numbering goes on from the backup.");
+    }
+    print_heads(&after);
+    println!("Tablets that synced since the backup send their work again at their next sync.");
+    Ok(())
+}
+
+async fn mark_restored(config: &Config, lost_head: u64) -> Result<(), String> {
+    let lost: Vec<LogHead> = loket_server::heads(config)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|h| LogHead {
+            head: lost_head,
+            ..h
+        })
+        .collect();
+    let after = loket_server::mark_restored(config, &lost)
+        .await
+        .map_err(|e| e.to_string())?;
+    print_heads(&after);
+    Ok(())
 }
 
 async fn reset(config: loket_server::config::Config) -> Result<(), String> {

@@ -1,12 +1,12 @@
 //! Health, unknown API routes, and serving the built web app.
 
+#[macro_use]
 mod common;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use common::TestApp;
 
-#[tokio::test]
 async fn health_answers_ok_and_the_version() {
     let app = TestApp::start().await;
     let (status, body) = app.get("/api/health").await;
@@ -15,7 +15,6 @@ async fn health_answers_ok_and_the_version() {
     assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
 }
 
-#[tokio::test]
 async fn unknown_api_routes_and_methods_answer_json() {
     let app = TestApp::start().await;
     let (status, body) = app.get("/api/nope").await;
@@ -48,7 +47,6 @@ async fn get_page(app: &TestApp, path: &str) -> (StatusCode, Option<String>, Str
     (status, cache, String::from_utf8(body.to_vec()).unwrap())
 }
 
-#[tokio::test]
 async fn the_app_is_served_with_an_spa_fallback() {
     let app = TestApp::start().await;
     let dist = app.dist();
@@ -93,7 +91,6 @@ async fn the_app_is_served_with_an_spa_fallback() {
     assert!(!body.contains("<title>Loket</title>"));
 }
 
-#[tokio::test]
 async fn the_status_page_gets_the_public_app_and_falls_back_to_the_office_app() {
     let app = TestApp::start().await;
     let dist = app.dist();
@@ -125,7 +122,6 @@ async fn the_status_page_gets_the_public_app_and_falls_back_to_the_office_app() 
     assert!(body.contains("<title>Loket</title>"), "{body}");
 }
 
-#[tokio::test]
 async fn without_a_built_app_pages_answer_503() {
     let app = TestApp::start().await;
     let (status, _, body) = get_page(&app, "/daftar").await;
@@ -136,7 +132,6 @@ async fn without_a_built_app_pages_answer_503() {
     assert_eq!(status, StatusCode::OK);
 }
 
-#[tokio::test]
 async fn precompressed_files_go_to_browsers_that_accept_gzip() {
     let app = TestApp::start().await;
     let dist = app.dist();
@@ -169,3 +164,12 @@ async fn precompressed_files_go_to_browsers_that_accept_gzip() {
         assert_eq!(body, plain.as_bytes(), "{path}");
     }
 }
+
+both!(
+    health_answers_ok_and_the_version,
+    unknown_api_routes_and_methods_answer_json,
+    the_app_is_served_with_an_spa_fallback,
+    the_status_page_gets_the_public_app_and_falls_back_to_the_office_app,
+    without_a_built_app_pages_answer_503,
+    precompressed_files_go_to_browsers_that_accept_gzip,
+);

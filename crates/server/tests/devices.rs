@@ -1,5 +1,6 @@
 //! Enrolling devices with the admin code.
 
+#[macro_use]
 mod common;
 
 use axum::http::StatusCode;
@@ -7,7 +8,6 @@ use common::{OFFICE, TestApp};
 use loket_server::{AppState, reset_admin_code};
 use serde_json::json;
 
-#[tokio::test]
 async fn enrolment_gives_id_letter_office_and_token() {
     let app = TestApp::start().await;
     let (status, body) = app
@@ -29,9 +29,7 @@ async fn enrolment_gives_id_letter_office_and_token() {
     assert!(token.len() >= 43, "{token}");
 
     let stored: (String, String) = {
-        let pool = sqlx::SqlitePool::connect(&app.config.database_url)
-            .await
-            .unwrap();
+        let pool = app.db().await;
         sqlx::query_as("SELECT name, token_hash FROM devices")
             .fetch_one(&pool)
             .await
@@ -42,7 +40,6 @@ async fn enrolment_gives_id_letter_office_and_token() {
     assert_eq!(stored.1, loket_server::auth::sha256_hex(token));
 }
 
-#[tokio::test]
 async fn devices_get_letters_in_enrolment_order() {
     let app = TestApp::start().await;
     let a = app.enrol("Kiosk").await;
@@ -87,7 +84,6 @@ async fn concurrent_enrolments_never_share_a_letter() {
     assert_eq!(letters, ["A", "B", "C", "D", "E", "F", "G", "H"]);
 }
 
-#[tokio::test]
 async fn a_wrong_code_is_refused_and_enrols_nothing() {
     let app = TestApp::start().await;
     let (status, body) = app
@@ -102,7 +98,6 @@ async fn a_wrong_code_is_refused_and_enrols_nothing() {
     assert_eq!(app.count("devices").await, 0);
 }
 
-#[tokio::test]
 async fn the_code_may_be_typed_in_lowercase_without_dashes() {
     let app = TestApp::start().await;
     let typed = app.code.replace('-', "").to_lowercase();
@@ -116,7 +111,6 @@ async fn the_code_may_be_typed_in_lowercase_without_dashes() {
     assert_eq!(status, StatusCode::CREATED, "{body}");
 }
 
-#[tokio::test]
 async fn names_must_be_1_to_60_characters() {
     let app = TestApp::start().await;
     for name in ["", "   ", &"x".repeat(61), "Loket\n2"] {
@@ -142,12 +136,9 @@ async fn names_must_be_1_to_60_characters() {
     assert_eq!(app.count("devices").await, 1);
 }
 
-#[tokio::test]
 async fn the_admin_code_is_stored_only_as_a_hash() {
     let app = TestApp::start().await;
-    let pool = sqlx::SqlitePool::connect(&app.config.database_url)
-        .await
-        .unwrap();
+    let pool = app.db().await;
     let rows: Vec<(String, String, String)> =
         sqlx::query_as("SELECT office, key, value FROM settings")
             .fetch_all(&pool)
@@ -175,7 +166,6 @@ async fn the_admin_code_is_stored_only_as_a_hash() {
     }
 }
 
-#[tokio::test]
 async fn resetting_the_code_retires_the_old_one() {
     let app = TestApp::start().await;
     let new = reset_admin_code(&app.config).await.unwrap().display();
@@ -196,3 +186,13 @@ async fn resetting_the_code_retires_the_old_one() {
     let (_, again) = AppState::open(&app.config).await.unwrap();
     assert!(again.is_none());
 }
+
+both!(
+    enrolment_gives_id_letter_office_and_token,
+    devices_get_letters_in_enrolment_order,
+    a_wrong_code_is_refused_and_enrols_nothing,
+    the_code_may_be_typed_in_lowercase_without_dashes,
+    names_must_be_1_to_60_characters,
+    the_admin_code_is_stored_only_as_a_hash,
+    resetting_the_code_retires_the_old_one,
+);

@@ -1,5 +1,6 @@
 //! Logs name the route template, never the filled-in path, query, token or body.
 
+#[macro_use]
 mod common;
 
 use axum::body::Body;
@@ -23,7 +24,6 @@ impl Write for Captured {
     }
 }
 
-#[tokio::test]
 async fn requests_are_logged_by_route_without_personal_data() {
     let app = TestApp::start().await;
     let device = app.enrol("Loket 1").await;
@@ -69,3 +69,5 @@ async fn requests_are_logged_by_route_without_personal_data() {
         "a token reached the log:\n{logs}"
     );
 }
+
+both!(requests_are_logged_by_route_without_personal_data,);

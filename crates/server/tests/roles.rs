@@ -1,15 +1,15 @@
 //! The server folds each op with its actor's role: an op the role may not make is kept,
 //! recorded with its conflict, and answered to the device that sent it.
 
+#[macro_use]
 mod common;
 
 use axum::http::StatusCode;
 use common::{TestApp, day, issue, no, op, op_by};
 use loket_core::op::KasiApprove;
 use loket_core::{OpBody, TicketRef};
-use serde_json::json;
+use serde_json::{Value, json};
 
-#[tokio::test]
 async fn an_operators_kasi_approve_is_recorded_as_a_conflict() {
     let app = TestApp::start().await;
     let tablet = app.enrol("Loket 1").await;
@@ -58,8 +58,9 @@ async fn an_operators_kasi_approve_is_recorded_as_a_conflict() {
     );
 }
 
-#[tokio::test]
-async fn a_malformed_step_is_a_4xx_and_changes_nothing() {
+/// One op the server cannot take (a signature of a single dot) is refused alone: the op
+/// before it and the op behind it take effect, and the refusal is kept for its maker.
+async fn a_malformed_step_is_refused_alone_and_the_ops_around_it_go_on() {
     let app = TestApp::start().await;
     let tablet = app.enrol("Loket 1").await;
     let base = app.staff_office(&tablet).await;
@@ -71,20 +72,55 @@ async fn a_malformed_step_is_a_4xx_and_changes_nothing() {
         }),
     ))
     .unwrap();
-    // A hand-over whose signature is a single dot.
     bad["body"] = json!({"hand_over": {
         "ticket": {"number": {"letter": tablet.letter, "serial": 1}, "day": "2026-11-24"},
         "signature": {"strokes": [[[1, 1]]]},
         "old_card_returned": false
     }});
     let before = app.count("ops").await;
+    let epoch = app.epoch(&tablet.office).await;
     let (status, answer) = app
         .post(
             "/api/sync",
             Some(&tablet.token),
-            &json!({"cursor": base, "push": [issue(&tablet, 1), bad]}),
+            &json!({"epoch": epoch, "cursor": base, "push": [issue(&tablet, 1), bad, issue(&tablet, 2)]}),
         )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
-    assert_eq!(app.count("ops").await, before);
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let outcomes: Vec<&Value> = answer["pushed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| &p["outcome"])
+        .collect();
+    assert_eq!(outcomes[0], "applied", "{answer}");
+    assert!(
+        outcomes[1]["conflict"]["reason"]["malformed"]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("signature")),
+        "{answer}"
+    );
+    assert_eq!(outcomes[2], "applied", "{answer}");
+    assert_eq!(
+        app.count("ops").await,
+        before + 3,
+        "the refusal is kept in the log"
+    );
+    // A second device's pull sees both tickets and the refusal, as the tablet's conflict.
+    let other = app.enrol("Loket 2").await;
+    let (_, pulled) = app.sync(&other, 0, &[]).await;
+    let last: Vec<&Value> = pulled["ops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .take(3)
+        .collect();
+    assert_eq!(last[1]["op"]["device"], tablet.id.as_str());
+    assert!(last[1]["outcome"]["conflict"]["reason"]["malformed"].is_object());
 }
+
+both!(
+    an_operators_kasi_approve_is_recorded_as_a_conflict,
+    a_malformed_step_is_refused_alone_and_the_ops_around_it_go_on,
+);

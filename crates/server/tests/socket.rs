@@ -1,12 +1,12 @@
 //! One test over a real socket: enrol, push and pull through `axum::serve`, as a tablet does.
 
+#[macro_use]
 mod common;
 
 use common::{TestApp, call, issue};
 use loket_server::app;
 use serde_json::{Value, json};
 
-#[tokio::test]
 async fn a_device_enrols_pushes_and_pulls_over_http() {
     let app_under_test = TestApp::start().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -43,6 +43,7 @@ async fn a_device_enrols_pushes_and_pulls_over_http() {
         id: enrolled["device"].as_str().unwrap().to_owned(),
         letter: enrolled["letter"].as_str().unwrap().to_owned(),
         token: enrolled["token"].as_str().unwrap().to_owned(),
+        office: enrolled["office"]["code"].as_str().unwrap().to_owned(),
     };
 
     let push = [issue(&device, 1), call(&device, "A", 1, 2)];
@@ -89,3 +90,5 @@ async fn a_device_enrols_pushes_and_pulls_over_http() {
     server.await.unwrap().unwrap();
     app_under_test.state.store().close().await;
 }
+
+both!(a_device_enrols_pushes_and_pulls_over_http,);

@@ -1,5 +1,6 @@
 //! The public status lookup: where a ticket stands, for whoever holds the paper ticket.
 
+#[macro_use]
 mod common;
 
 use axum::http::StatusCode;
@@ -7,7 +8,6 @@ use common::{TestApp, call, day, issue};
 use loket_core::CheckCode;
 use serde_json::json;
 
-#[tokio::test]
 async fn a_ticket_holder_sees_where_the_ticket_stands() {
     let app = TestApp::start().await;
     let tablet = app.enrol("Loket 1").await;
@@ -47,7 +47,6 @@ async fn a_ticket_holder_sees_where_the_ticket_stands() {
     assert_eq!(answer["stage"], json!({"waiting": {"ahead": 1}}));
 }
 
-#[tokio::test]
 async fn a_wrong_code_looks_like_no_ticket_at_all() {
     let app = TestApp::start().await;
     let tablet = app.enrol("Loket 1").await;
@@ -81,3 +80,8 @@ async fn a_wrong_code_looks_like_no_ticket_at_all() {
         );
     }
 }
+
+both!(
+    a_ticket_holder_sees_where_the_ticket_stands,
+    a_wrong_code_looks_like_no_ticket_at_all,
+);

@@ -1,5 +1,6 @@
 //! `POST /api/sync`: pushing ops once, pulling after a cursor, conflicts, refusals, restarts.
 
+#[macro_use]
 mod common;
 
 use axum::http::{Method, StatusCode};
@@ -7,7 +8,6 @@ use common::{TestApp, call, issue, pulled_seqs, pushed_seqs};
 use loket_core::OpId;
 use serde_json::{Value, json};
 
-#[tokio::test]
 async fn sync_needs_a_known_device_token() {
     let app = TestApp::start().await;
     let body = json!({"cursor": 0, "push": []});
@@ -27,13 +27,13 @@ async fn sync_needs_a_known_device_token() {
     assert!((now - server_ms).abs() < 60_000, "{answer}");
     let mut rest = answer.clone();
     rest.as_object_mut().unwrap().remove("server_ms");
+    let epoch = app.epoch(&device.office).await;
     assert_eq!(
         rest,
-        json!({"pushed": [], "ops": [], "cursor": 0, "more": false})
+        json!({"epoch": epoch, "pushed": [], "ops": [], "cursor": 0, "more": false})
     );
 }
 
-#[tokio::test]
 async fn a_repeated_push_answers_the_same_and_changes_nothing() {
     let app = TestApp::start().await;
     let device = app.enrol("Loket 1").await;
@@ -73,7 +73,6 @@ async fn a_repeated_push_answers_the_same_and_changes_nothing() {
     assert_eq!(app.count("ops").await, base as i64 + 3);
 }
 
-#[tokio::test]
 async fn pulls_return_only_ops_after_the_cursor_a_page_at_a_time() {
     let mut app = TestApp::start().await;
     app.state = app.state.clone().with_pull_limit(2);
@@ -118,7 +117,6 @@ async fn pulls_return_only_ops_after_the_cursor_a_page_at_a_time() {
     );
 }
 
-#[tokio::test]
 async fn two_devices_calling_one_ticket_get_one_winner_and_one_conflict() {
     let app = TestApp::start().await;
     let a = app.enrol("Kiosk").await;
@@ -166,19 +164,20 @@ async fn refused(
     assert_eq!(app.counts().await, before, "a refused sync stored nothing");
 }
 
-fn push_body(cursor: Value, ops: &[loket_core::Op]) -> String {
-    json!({"cursor": cursor, "push": ops}).to_string()
+/// A sync body from `cursor` of history `epoch`.
+fn push_body(epoch: &str, cursor: Value, ops: &[loket_core::Op]) -> String {
+    json!({"epoch": epoch, "cursor": cursor, "push": ops}).to_string()
 }
 
 const JSON: Option<&str> = Some("application/json");
 
-#[tokio::test]
 async fn bad_bodies_are_refused_with_json_errors() {
     let app = TestApp::start().await;
     let d = app.enrol("Loket 1").await;
     app.sync(&d, 0, &[issue(&d, 1)]).await;
     let t = &d.token;
     let op = issue(&d, 2);
+    let epoch = app.epoch(&d.office).await;
 
     refused(
         &app,
@@ -193,7 +192,7 @@ async fn bad_bodies_are_refused_with_json_errors() {
         &app,
         t,
         Some("text/plain"),
-        push_body(json!(0), std::slice::from_ref(&op)),
+        push_body(&epoch, json!(0), std::slice::from_ref(&op)),
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "unsupported_media_type",
     )
@@ -202,7 +201,7 @@ async fn bad_bodies_are_refused_with_json_errors() {
         &app,
         t,
         None,
-        push_body(json!(0), std::slice::from_ref(&op)),
+        push_body(&epoch, json!(0), std::slice::from_ref(&op)),
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "unsupported_media_type",
     )
@@ -211,7 +210,7 @@ async fn bad_bodies_are_refused_with_json_errors() {
         &app,
         t,
         JSON,
-        push_body(json!(-1), std::slice::from_ref(&op)),
+        push_body(&epoch, json!(-1), std::slice::from_ref(&op)),
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid_body",
     )
@@ -220,7 +219,7 @@ async fn bad_bodies_are_refused_with_json_errors() {
         &app,
         t,
         JSON,
-        push_body(json!("0"), std::slice::from_ref(&op)),
+        push_body(&epoch, json!("0"), std::slice::from_ref(&op)),
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid_body",
     )
@@ -250,7 +249,6 @@ async fn bad_bodies_are_refused_with_json_errors() {
     .await;
 }
 
-#[tokio::test]
 async fn bad_pushes_are_refused_whole() {
     let app = TestApp::start().await;
     let d = app.enrol("Loket 1").await;
@@ -259,29 +257,16 @@ async fn bad_pushes_are_refused_whole() {
     app.sync(&d, base, &[issue(&d, 1)]).await;
     let t = &d.token;
     let good = issue(&d, 2);
+    let epoch = app.epoch(&d.office).await;
 
     // Each bad op follows a good one: the good one must not be stored either.
-    let mut not_v7 = issue(&d, 3);
-    not_v7.id = OpId(uuid::Uuid::from_u128(
-        0x0190_0000_0000_4000_8000_0000_0000_0001,
-    ));
-    refused(
-        &app,
-        t,
-        JSON,
-        push_body(json!(base + 1), &[good.clone(), not_v7]),
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_op",
-    )
-    .await;
-
     let mut elsewhere = issue(&d, 3);
     elsewhere.office = loket_core::OfficeCode::new("51.02.03").unwrap();
     refused(
         &app,
         t,
         JSON,
-        push_body(json!(base + 1), &[good.clone(), elsewhere]),
+        push_body(&epoch, json!(base + 1), &[good.clone(), elsewhere]),
         StatusCode::UNPROCESSABLE_ENTITY,
         "wrong_office",
     )
@@ -292,7 +277,7 @@ async fn bad_pushes_are_refused_whole() {
         &app,
         t,
         JSON,
-        push_body(json!(base + 1), &[good.clone(), impostor]),
+        push_body(&epoch, json!(base + 1), &[good.clone(), impostor]),
         StatusCode::UNPROCESSABLE_ENTITY,
         "wrong_device",
     )
@@ -307,22 +292,42 @@ async fn bad_pushes_are_refused_whole() {
         &app,
         t,
         JSON,
-        push_body(json!(base + 1), &[good.clone(), borrowed]),
+        push_body(&epoch, json!(base + 1), &[good.clone(), borrowed]),
         StatusCode::UNPROCESSABLE_ENTITY,
         "wrong_letter",
     )
     .await;
 
-    // A clock two days ahead would put a ticket first in line, or crash date arithmetic.
-    let mut ahead = issue(&d, 3);
-    ahead.at = chrono::Utc::now() + chrono::Duration::days(2);
+    // A cursor of another history (the device synced before a restore), or with none.
     refused(
         &app,
         t,
         JSON,
-        push_body(json!(base + 1), &[good.clone(), ahead]),
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "bad_time",
+        push_body(
+            "00000000000000000000000000000000",
+            json!(base + 1),
+            std::slice::from_ref(&good),
+        ),
+        StatusCode::CONFLICT,
+        "history_changed",
+    )
+    .await;
+    refused(
+        &app,
+        t,
+        JSON,
+        json!({"cursor": base + 1, "push": [good.clone()]}).to_string(),
+        StatusCode::CONFLICT,
+        "history_changed",
+    )
+    .await;
+    refused(
+        &app,
+        t,
+        JSON,
+        push_body(&epoch, json!(base + 99), std::slice::from_ref(&good)),
+        StatusCode::CONFLICT,
+        "cursor_ahead",
     )
     .await;
 
@@ -330,7 +335,7 @@ async fn bad_pushes_are_refused_whole() {
         &app,
         t,
         JSON,
-        push_body(json!(base + 1), &[good.clone(), good.clone()]),
+        push_body(&epoch, json!(base + 1), &[good.clone(), good.clone()]),
         StatusCode::UNPROCESSABLE_ENTITY,
         "repeated_in_push",
     )
@@ -343,7 +348,7 @@ async fn bad_pushes_are_refused_whole() {
         &app,
         t,
         JSON,
-        push_body(json!(base + 1), &many),
+        push_body(&epoch, json!(base + 1), &many),
         StatusCode::UNPROCESSABLE_ENTITY,
         "too_many_ops",
     )
@@ -353,7 +358,7 @@ async fn bad_pushes_are_refused_whole() {
         &app,
         t,
         JSON,
-        push_body(json!(base + 2), std::slice::from_ref(&good)),
+        push_body(&epoch, json!(base + 2), std::slice::from_ref(&good)),
         StatusCode::CONFLICT,
         "cursor_ahead",
     )
@@ -366,7 +371,56 @@ async fn bad_pushes_are_refused_whole() {
     assert_eq!(answer["pushed"][0]["repeated"], false);
 }
 
-#[tokio::test]
+/// An op whose id is not a UUIDv7, or whose clock is two days ahead (it would put a ticket
+/// first in line), is refused alone: the ops around it take effect.
+async fn ops_the_server_cannot_take_are_refused_alone() {
+    let app = TestApp::start().await;
+    let d = app.enrol("Loket 1").await;
+    let base = app.staff_office(&d).await;
+    let mut not_v7 = issue(&d, 2);
+    not_v7.id = OpId(uuid::Uuid::from_u128(
+        0x0190_0000_0000_4000_8000_0000_0000_0001,
+    ));
+    let mut ahead = issue(&d, 3);
+    ahead.at = chrono::Utc::now() + chrono::Duration::days(2);
+    let push = [issue(&d, 1), not_v7, ahead, issue(&d, 4)];
+    let (status, answer) = app.sync(&d, base, &push).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let reasons: Vec<Value> = answer["pushed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["outcome"].clone())
+        .collect();
+    assert_eq!(reasons[0], json!("applied"));
+    assert!(
+        reasons[1]["conflict"]["reason"]["malformed"].is_object(),
+        "{answer}"
+    );
+    assert!(
+        reasons[2]["conflict"]["reason"]["bad_time"].is_object(),
+        "{answer}"
+    );
+    assert_eq!(reasons[3], json!("applied"));
+    assert_eq!(
+        pushed_seqs(&answer),
+        [base + 1, base + 2, base + 3, base + 4]
+    );
+    // Pushed again (a lost response), each is answered with its first outcome.
+    let (_, again) = app.sync(&d, base, &push).await;
+    assert_eq!(
+        answer["pushed"][1]["outcome"],
+        again["pushed"][1]["outcome"]
+    );
+    assert!(
+        again["pushed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["repeated"] == true)
+    );
+}
+
 async fn an_op_id_of_another_device_is_refused_and_rolls_the_push_back() {
     let app = TestApp::start().await;
     let a = app.enrol("Kiosk").await;
@@ -376,12 +430,13 @@ async fn an_op_id_of_another_device_is_refused_and_rolls_the_push_back() {
     app.sync(&a, base, std::slice::from_ref(&taken)).await;
     let fresh = issue(&b, 1);
     let mut stolen = issue(&b, 2);
+    let epoch = app.epoch(&b.office).await;
     stolen.id = taken.id;
     refused(
         &app,
         &b.token,
         JSON,
-        push_body(json!(base + 1), &[fresh.clone(), stolen]),
+        push_body(&epoch, json!(base + 1), &[fresh.clone(), stolen]),
         StatusCode::CONFLICT,
         "op_id_taken",
     )
@@ -392,7 +447,6 @@ async fn an_op_id_of_another_device_is_refused_and_rolls_the_push_back() {
     assert_eq!(answer["pushed"][0]["outcome"], json!("applied"), "{answer}");
 }
 
-#[tokio::test]
 async fn bodies_over_one_mebibyte_are_refused() {
     let app = TestApp::start().await;
     let d = app.enrol("Loket 1").await;
@@ -416,7 +470,6 @@ async fn bodies_over_one_mebibyte_are_refused() {
     assert_eq!(status, StatusCode::OK);
 }
 
-#[tokio::test]
 async fn state_and_seqs_survive_a_restart() {
     let mut app = TestApp::start().await;
     let d = app.enrol("Loket 1").await;
@@ -446,3 +499,16 @@ async fn state_and_seqs_survive_a_restart() {
     );
     assert_eq!(pushed_seqs(&dup), [base + 5]);
 }
+
+both!(
+    ops_the_server_cannot_take_are_refused_alone,
+    sync_needs_a_known_device_token,
+    a_repeated_push_answers_the_same_and_changes_nothing,
+    pulls_return_only_ops_after_the_cursor_a_page_at_a_time,
+    two_devices_calling_one_ticket_get_one_winner_and_one_conflict,
+    bad_bodies_are_refused_with_json_errors,
+    bad_pushes_are_refused_whole,
+    an_op_id_of_another_device_is_refused_and_rolls_the_push_back,
+    bodies_over_one_mebibyte_are_refused,
+    state_and_seqs_survive_a_restart,
+);

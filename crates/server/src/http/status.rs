@@ -8,7 +8,7 @@ use crate::error::{ApiError, Json};
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
-use loket_core::{PublicStatus, TicketNo};
+use loket_core::{OfficeCode, PublicStatus, TicketNo};
 use serde::Deserialize;
 
 /// The route.
@@ -24,6 +24,8 @@ struct Lookup {
     code: Option<String>,
     /// The service day; today in the office's time zone when absent.
     day: Option<String>,
+    /// The office (Kemendagri code) on a server of several; the configured one when absent.
+    office: Option<String>,
 }
 
 async fn status(
@@ -33,18 +35,23 @@ async fn status(
 ) -> Result<Json<PublicStatus>, ApiError> {
     let unknown = || ApiError::NotFound("no ticket with this number and code".into());
     let number = TicketNo::parse(&number).ok_or_else(unknown)?;
-    let office = state.store().office(state.office()).await?.ok_or_else(|| {
-        ApiError::Internal(format!("office {} is not in the database", state.office()))
-    })?;
+    let code = match lookup.office.as_deref() {
+        Some(text) => OfficeCode::new(text).map_err(|_| unknown())?,
+        None => state.office().clone(),
+    };
+    // An office that does not exist answers like a ticket that does not.
+    let office = state.store().office(&code).await?.ok_or_else(unknown)?;
     let day = match lookup.day.as_deref() {
         Some(text) => loket_core::wire::day::parse(text)
             .ok_or_else(|| ApiError::InvalidBody(format!("{text:?} is not a day (YYYY-MM-DD)")))?,
         None => office.service_day(chrono::Utc::now()),
     };
-    let folded = state
-        .office_state(state.office())
-        .ok_or_else(|| ApiError::Internal("the configured office has no state".into()))?;
-    let code = lookup.code.unwrap_or_default();
-    let status = folded.lock().await.public_status(day, &number, &code);
+    let check = lookup.code.unwrap_or_default();
+    let status = state
+        .offices()
+        .with_state(state.store(), &office.code, |s| {
+            s.public_status(day, &number, &check)
+        })
+        .await?;
     status.map(Json).ok_or_else(unknown)
 }

@@ -16,12 +16,83 @@ use loket_core::{
 use loket_server::config::Config;
 use loket_server::{AppState, app};
 use serde_json::{Value, json};
-use sqlx::sqlite::SqlitePool;
+use sqlx::AnyPool;
 use std::path::PathBuf;
 use tempfile::TempDir;
 use tower::ServiceExt;
 
 pub const OFFICE: &str = "51.02.02";
+
+/// The database a test runs against: every test runs once on each (see [`both!`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+tokio::task_local! {
+    /// The backend of the test running on this task.
+    pub static BACKEND: Backend;
+}
+
+/// Runs a test body on `backend`: [`TestApp::start`] then opens that database.
+pub async fn on<F: std::future::Future<Output = ()>>(backend: Backend, test: F) {
+    BACKEND.scope(backend, test).await;
+}
+
+/// The test's backend (SQLite outside [`on`]).
+pub fn backend() -> Backend {
+    BACKEND.try_with(|b| *b).unwrap_or(Backend::Sqlite)
+}
+
+/// Declares each named `async fn` a test twice: `sqlite::name` and `postgres::name`.
+#[macro_export]
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $name() {
+                $crate::common::on($crate::common::Backend::Sqlite, super::$name()).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $name() {
+                $crate::common::on($crate::common::Backend::Postgres, super::$name()).await;
+            })*
+        }
+    };
+}
+
+/// A fresh, empty database on the test's backend: a SQLite file in `dir`, or a new
+/// database on the PostgreSQL server `cargo xtask test` starts (`LOKET_TEST_POSTGRES_URL`).
+pub async fn database_url(dir: &TempDir) -> String {
+    match backend() {
+        Backend::Sqlite => format!("sqlite://{}", dir.path().join("db/loket.db").display()),
+        Backend::Postgres => {
+            let admin = std::env::var("LOKET_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+                panic!(
+                    "the PostgreSQL tests need a server: `cargo xtask test` starts a throwaway \
+                     one and sets LOKET_TEST_POSTGRES_URL (or set it to a server of your own)"
+                )
+            });
+            let name = format!("loket_test_{}", uuid::Uuid::now_v7().simple());
+            let pool = pg_admin(&admin).await;
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+            format!("{base}/{name}")
+        }
+    }
+}
+
+async fn pg_admin(url: &str) -> AnyPool {
+    sqlx::any::install_default_drivers();
+    AnyPool::connect(url).await.unwrap()
+}
 
 /// A server on its own temporary database (and an optional `dist` folder).
 pub struct TestApp {
@@ -36,7 +107,7 @@ pub fn config(dir: &TempDir) -> Config {
     Config {
         port: 0,
         host: "127.0.0.1".into(),
-        database_url: format!("sqlite://{}", dir.path().join("db/loket.db").display()),
+        database_url: String::new(),
         office: OfficeCode::new(OFFICE).unwrap(),
         office_name: "Kantor Camat Selemadeg Timur".into(),
         utc_offset_minutes: 480,
@@ -48,7 +119,8 @@ pub fn config(dir: &TempDir) -> Config {
 impl TestApp {
     pub async fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let config = config(&dir);
+        let mut config = config(&dir);
+        config.database_url = database_url(&dir).await;
         let (state, code) = AppState::open(&config).await.unwrap();
         let code = code
             .expect("a fresh database makes an admin code")
@@ -135,17 +207,33 @@ impl TestApp {
             id: body["device"].as_str().unwrap().to_owned(),
             letter: body["letter"].as_str().unwrap().to_owned(),
             token: body["token"].as_str().unwrap().to_owned(),
+            office: body["office"]["code"].as_str().unwrap().to_owned(),
         }
     }
 
-    /// One sync round trip; answers the status and the JSON body.
-    pub async fn sync(&self, device: &Device, cursor: u64, push: &[Op]) -> (StatusCode, Value) {
-        self.post(
-            "/api/sync",
-            Some(&device.token),
-            &json!({"cursor": cursor, "push": push}),
-        )
+    /// The epoch of an office's log, as the database holds it.
+    pub async fn epoch(&self, office: &str) -> String {
+        let db = self.db().await;
+        let epoch: String = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT epoch FROM offices WHERE code = '{office}'"
+        )))
+        .fetch_one(&db)
         .await
+        .unwrap();
+        db.close().await;
+        epoch
+    }
+
+    /// One sync round trip, from `cursor` of the office's current history; answers the
+    /// status and the JSON body.
+    pub async fn sync(&self, device: &Device, cursor: u64, push: &[Op]) -> (StatusCode, Value) {
+        let epoch = self.epoch(&device.office).await;
+        let body = if cursor == 0 {
+            json!({"cursor": cursor, "push": push})
+        } else {
+            json!({"epoch": epoch, "cursor": cursor, "push": push})
+        };
+        self.post("/api/sync", Some(&device.token), &body).await
     }
 
     /// Sets the office up as a real one starts: pushes [`staff`] from `device` (ops by an
@@ -164,11 +252,15 @@ impl TestApp {
         setup.len() as u64
     }
 
+    /// A connection pool of its own to the test's database, not through the server.
+    pub async fn db(&self) -> AnyPool {
+        sqlx::any::install_default_drivers();
+        AnyPool::connect(&self.config.database_url).await.unwrap()
+    }
+
     /// Rows in a table, read with a connection of its own, not through the server.
     pub async fn count(&self, table: &str) -> i64 {
-        let pool = SqlitePool::connect(&self.config.database_url)
-            .await
-            .unwrap();
+        let pool = self.db().await;
         let count =
             sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
                 .fetch_one(&pool)
@@ -193,6 +285,7 @@ pub struct Device {
     pub id: String,
     pub letter: String,
     pub token: String,
+    pub office: String,
 }
 
 pub fn day() -> NaiveDate {
@@ -215,7 +308,7 @@ pub fn op(device: &Device, body: OpBody) -> Op {
 pub fn op_by(device: &Device, actor: &str, body: OpBody) -> Op {
     Op {
         id: OpId(uuid::Uuid::now_v7()),
-        office: OfficeCode::new(OFFICE).unwrap(),
+        office: OfficeCode::new(device.office.clone()).unwrap(),
         device: DeviceId::new(device.id.clone()).unwrap(),
         actor: StaffId::new(actor).unwrap(),
         at: Utc::now(),

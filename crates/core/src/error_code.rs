@@ -1,0 +1,77 @@
+//! The codes of every error the server answers, shared by the server (which sends them)
+//! and the app (which translates them for staff), so neither matches on strings.
+
+use serde::{Deserialize, Serialize};
+
+/// A stable, snake_case error code: `{"error": "<code>", "message": "…"}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The body is not JSON at all.
+    MalformedJson,
+    /// The body was not sent as JSON.
+    UnsupportedMediaType,
+    /// The body is too large.
+    PayloadTooLarge,
+    /// JSON of the wrong shape (a missing field, an unknown op kind…).
+    InvalidBody,
+    /// A device name that is empty, too long or has control characters.
+    InvalidName,
+    /// The admin code is wrong.
+    BadCode,
+    /// No device token, or one no device holds.
+    Unauthorized,
+    /// The device's cursor is past the server's log (the server lost ops).
+    CursorAhead,
+    /// The device's cursor belongs to another history of the log (a restore).
+    HistoryChanged,
+    /// A push with more ops than one round may carry.
+    TooManyOps,
+    /// The same op twice in one push.
+    RepeatedInPush,
+    /// A pushed op of another office.
+    WrongOffice,
+    /// A pushed op of another device.
+    WrongDevice,
+    /// A ticket issued under another device's letter.
+    WrongLetter,
+    /// An op id already taken by a different op.
+    OpIdTaken,
+    /// No device letter is left for a new device.
+    OfficeFull,
+    /// No such route or record.
+    NotFound,
+    /// The route does not take this method.
+    MethodNotAllowed,
+    /// The server failed; the detail is in its log.
+    Internal,
+    /// A code this build does not know (a newer server): treated as a refusal.
+    #[serde(other)]
+    Unknown,
+}
+
+/// The JSON body of every error the server answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// What went wrong, for the app to translate.
+    pub error: ErrorCode,
+    /// An English sentence naming the bad value, for logs and developers.
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_snake_case_and_unknown_ones_still_read() {
+        let text = serde_json::to_string(&ErrorCode::CursorAhead).unwrap();
+        assert_eq!(text, "\"cursor_ahead\"");
+        let body: ErrorBody =
+            serde_json::from_str(r#"{"error":"something_new","message":"x"}"#).unwrap();
+        assert_eq!(body.error, ErrorCode::Unknown);
+        let body: ErrorBody =
+            serde_json::from_str(r#"{"error":"history_changed","message":"x"}"#).unwrap();
+        assert_eq!(body.error, ErrorCode::HistoryChanged);
+    }
+}

@@ -1,0 +1,446 @@
+//! Storage: the only module that speaks SQL, with one backend per database (the embedded
+//! SQLite default, and PostgreSQL for many offices on one server). Handlers see the typed
+//! methods of [`Store`]; both backends implement [`Backend`], so they cannot drift apart,
+//! and `DATABASE_URL` picks one (`sqlite://…` or `postgres://…`).
+//!
+//! A push is read and written in two steps around the core's rules: [`Store::window`]
+//! reads what `loket_core::sync::serve` needs for one request (the office's epoch and head,
+//! the pushed ids already stored, the ops after the cursor), and [`Store::append`] writes
+//! what it appended, in one transaction that fails if the head moved meanwhile.
+
+mod postgres;
+mod sqlite;
+
+use chrono::{SecondsFormat, Utc};
+use loket_core::sync::{Epoch, ServerOp};
+use loket_core::{DeviceId, DeviceLetter, IdError, Office, OfficeCode, OpId};
+use thiserror::Error;
+
+/// The settings key of an office's admin code hash.
+const ADMIN_CODE_KEY: &str = "admin_code_sha256";
+
+/// Why a storage call failed.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The database said no.
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    /// The schema could not be brought up to date.
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// `DATABASE_URL` names no database Loket can use.
+    #[error("DATABASE_URL must start with sqlite:// or postgres://, not {0:?}")]
+    UnknownScheme(String),
+    /// The database file's folder could not be created.
+    #[error("cannot create the database folder {path}: {source}")]
+    CreateDir {
+        /// The folder.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A stored row no longer reads as what was written (a bug or a hand edit).
+    #[error("stored {what} #{key} cannot be read: {detail}")]
+    Corrupt {
+        /// The kind of row.
+        what: &'static str,
+        /// Its key.
+        key: String,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// Every device letter of the office is in use.
+    #[error("office {0} has no device letter left (A to ZZ are all taken)")]
+    OfficeFull(OfficeCode),
+    /// No office has this code.
+    #[error("there is no office {0}")]
+    NoOffice(OfficeCode),
+    /// An office with this code exists already.
+    #[error("office {0} exists already")]
+    OfficeExists(OfficeCode),
+    /// A command that works on a SQLite file only.
+    #[error(
+        "`{0}` works on the SQLite database only; for PostgreSQL use pg_dump and pg_restore, then `loket-server mark-restored`"
+    )]
+    NotSqlite(&'static str),
+    /// The office's log grew while a push was being decided (another server process
+    /// writes to the same database): nothing was written.
+    #[error("the log of office {0} moved while a push was decided")]
+    HeadMoved(OfficeCode),
+}
+
+/// An enrolled device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    /// Its id, the `device` of every op it makes.
+    pub id: DeviceId,
+    /// The office it belongs to.
+    pub office: OfficeCode,
+    /// What the admin called it.
+    pub name: String,
+    /// The letter in front of its ticket numbers.
+    pub letter: DeviceLetter,
+}
+
+/// What one sync request needs of an office's log, read in one transaction.
+#[derive(Debug, Clone)]
+pub struct LogWindow {
+    /// The history the log is.
+    pub epoch: Epoch,
+    /// The last sequence number given out.
+    pub head: u64,
+    /// The pushed ids already stored, with their ops (of any office: ids are global).
+    pub known: Vec<ServerOp>,
+    /// Ops after the cursor, one more than the page when more follow.
+    pub tail: Vec<ServerOp>,
+}
+
+/// An office's head and epoch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogHead {
+    /// The office.
+    pub office: OfficeCode,
+    /// The history.
+    pub epoch: Epoch,
+    /// The last sequence number given out.
+    pub head: u64,
+}
+
+/// What each database does; [`Store`] picks one at run time.
+#[allow(async_fn_in_trait)] // Used through `Store`, never as `dyn`.
+pub trait Backend {
+    /// Waits for queries in flight, then closes every connection.
+    async fn close(&self);
+    /// Creates the office with history `epoch`, or updates its name and time zone.
+    async fn ensure_office(&self, office: &Office, epoch: &Epoch) -> Result<(), StoreError>;
+    /// Creates a new office; fails if its code is taken.
+    async fn add_office(&self, office: &Office, epoch: &Epoch) -> Result<(), StoreError>;
+    /// Every office, by code.
+    async fn offices(&self) -> Result<Vec<Office>, StoreError>;
+    /// One office.
+    async fn office(&self, code: &OfficeCode) -> Result<Option<Office>, StoreError>;
+    /// A setting of an office.
+    async fn setting(&self, office: &OfficeCode, key: &str) -> Result<Option<String>, StoreError>;
+    /// Sets a setting of an office.
+    async fn set_setting(
+        &self,
+        office: &OfficeCode,
+        key: &str,
+        value: &str,
+    ) -> Result<(), StoreError>;
+    /// The office whose setting `key` has `value`.
+    async fn office_with_setting(
+        &self,
+        key: &str,
+        value: &str,
+    ) -> Result<Option<OfficeCode>, StoreError>;
+    /// Enrols a device with the office's next free letter, in one transaction.
+    async fn enrol_device(
+        &self,
+        office: &OfficeCode,
+        id: &DeviceId,
+        name: &str,
+        token_hash: &str,
+    ) -> Result<Device, StoreError>;
+    /// The device holding a token, found by the token's sha256 (hex).
+    async fn device_by_token_hash(&self, hash: &str) -> Result<Option<Device>, StoreError>;
+    /// Every office's epoch and head.
+    async fn heads(&self) -> Result<Vec<LogHead>, StoreError>;
+    /// What a sync request of `office` needs: see [`LogWindow`].
+    async fn window(
+        &self,
+        office: &OfficeCode,
+        ids: &[OpId],
+        cursor: u64,
+        limit: usize,
+    ) -> Result<LogWindow, StoreError>;
+    /// Writes appended ops (the next sequence numbers after `head`) in one durable
+    /// transaction; [`StoreError::HeadMoved`] and nothing written if the head is not `head`.
+    async fn append(
+        &self,
+        office: &OfficeCode,
+        head: u64,
+        ops: &[ServerOp],
+    ) -> Result<(), StoreError>;
+    /// Every op of an office in server order, to fold its state at start-up.
+    async fn office_log(&self, office: &OfficeCode) -> Result<Vec<ServerOp>, StoreError>;
+    /// Gives an office's log a new history after a restore, its next sequence numbers
+    /// after `lost_head` at least, so none is given twice.
+    async fn mark_restored(
+        &self,
+        office: &OfficeCode,
+        epoch: &Epoch,
+        lost_head: u64,
+    ) -> Result<(), StoreError>;
+}
+
+/// The database, whichever it is. Cheap to clone: pools are shared.
+#[derive(Debug, Clone)]
+pub enum Store {
+    /// The embedded default.
+    Sqlite(sqlite::SqliteStore),
+    /// Many offices on one server.
+    Postgres(postgres::PgStore),
+}
+
+/// Calls the same method on whichever backend this is.
+macro_rules! each {
+    ($self:ident . $method:ident ( $($arg:expr),* )) => {
+        match $self {
+            Store::Sqlite(s) => s.$method($($arg),*).await,
+            Store::Postgres(s) => s.$method($($arg),*).await,
+        }
+    };
+}
+
+impl Store {
+    /// Opens and migrates the database `url` names (creating a SQLite file and its folder
+    /// when missing).
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite(sqlite::SqliteStore::connect(url).await?))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres(postgres::PgStore::connect(url).await?))
+        } else {
+            let scheme = url.split_once("://").map_or(url, |(s, _)| s);
+            Err(StoreError::UnknownScheme(scheme.to_owned()))
+        }
+    }
+
+    /// Writes a consistent copy of a SQLite database to `file` while the server runs
+    /// (PostgreSQL is backed up with its own `pg_dump`).
+    pub async fn backup(&self, file: &std::path::Path) -> Result<(), StoreError> {
+        match self {
+            Self::Sqlite(s) => s.backup(file).await,
+            Self::Postgres(_) => Err(StoreError::NotSqlite("backup")),
+        }
+    }
+
+    /// The file of a `sqlite://` database URL.
+    pub fn sqlite_file(url: &str) -> Result<std::path::PathBuf, StoreError> {
+        if url.starts_with("sqlite:") {
+            sqlite::file_of(url)
+        } else {
+            Err(StoreError::NotSqlite("restore"))
+        }
+    }
+
+    /// Which database this is, for start-up lines.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "SQLite",
+            Self::Postgres(_) => "PostgreSQL",
+        }
+    }
+
+    /// See [`Backend::close`].
+    pub async fn close(&self) {
+        each!(self.close())
+    }
+
+    /// See [`Backend::ensure_office`].
+    pub async fn ensure_office(&self, office: &Office, epoch: &Epoch) -> Result<(), StoreError> {
+        each!(self.ensure_office(office, epoch))
+    }
+
+    /// See [`Backend::add_office`].
+    pub async fn add_office(&self, office: &Office, epoch: &Epoch) -> Result<(), StoreError> {
+        each!(self.add_office(office, epoch))
+    }
+
+    /// See [`Backend::offices`].
+    pub async fn offices(&self) -> Result<Vec<Office>, StoreError> {
+        each!(self.offices())
+    }
+
+    /// See [`Backend::office`].
+    pub async fn office(&self, code: &OfficeCode) -> Result<Option<Office>, StoreError> {
+        each!(self.office(code))
+    }
+
+    /// The sha256 (hex) of the office's admin code, if one was ever made.
+    pub async fn admin_code_hash(&self, office: &OfficeCode) -> Result<Option<String>, StoreError> {
+        each!(self.setting(office, ADMIN_CODE_KEY))
+    }
+
+    /// Stores the sha256 (hex) of a new admin code, replacing the old one.
+    pub async fn set_admin_code_hash(
+        &self,
+        office: &OfficeCode,
+        hash: &str,
+    ) -> Result<(), StoreError> {
+        each!(self.set_setting(office, ADMIN_CODE_KEY, hash))
+    }
+
+    /// The office whose admin code has this sha256 (hex).
+    pub async fn office_by_admin_code_hash(
+        &self,
+        hash: &str,
+    ) -> Result<Option<OfficeCode>, StoreError> {
+        each!(self.office_with_setting(ADMIN_CODE_KEY, hash))
+    }
+
+    /// See [`Backend::enrol_device`].
+    pub async fn enrol_device(
+        &self,
+        office: &OfficeCode,
+        id: &DeviceId,
+        name: &str,
+        token_hash: &str,
+    ) -> Result<Device, StoreError> {
+        each!(self.enrol_device(office, id, name, token_hash))
+    }
+
+    /// See [`Backend::device_by_token_hash`].
+    pub async fn device_by_token_hash(&self, hash: &str) -> Result<Option<Device>, StoreError> {
+        each!(self.device_by_token_hash(hash))
+    }
+
+    /// See [`Backend::heads`].
+    pub async fn heads(&self) -> Result<Vec<LogHead>, StoreError> {
+        each!(self.heads())
+    }
+
+    /// See [`Backend::window`].
+    pub async fn window(
+        &self,
+        office: &OfficeCode,
+        ids: &[OpId],
+        cursor: u64,
+        limit: usize,
+    ) -> Result<LogWindow, StoreError> {
+        each!(self.window(office, ids, cursor, limit))
+    }
+
+    /// See [`Backend::append`].
+    pub async fn append(
+        &self,
+        office: &OfficeCode,
+        head: u64,
+        ops: &[ServerOp],
+    ) -> Result<(), StoreError> {
+        each!(self.append(office, head, ops))
+    }
+
+    /// See [`Backend::office_log`].
+    pub async fn office_log(&self, office: &OfficeCode) -> Result<Vec<ServerOp>, StoreError> {
+        each!(self.office_log(office))
+    }
+
+    /// See [`Backend::mark_restored`].
+    pub async fn mark_restored(
+        &self,
+        office: &OfficeCode,
+        epoch: &Epoch,
+        lost_head: u64,
+    ) -> Result<(), StoreError> {
+        each!(self.mark_restored(office, epoch, lost_head))
+    }
+}
+
+/// Now, as stored in `created_at` and `received_at` columns.
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn corrupt(what: &'static str, key: impl ToString, detail: impl ToString) -> StoreError {
+    StoreError::Corrupt {
+        what,
+        key: key.to_string(),
+        detail: detail.to_string(),
+    }
+}
+
+/// Integers are signed in both databases; sequence numbers never go below 0.
+fn seq_of(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+/// A sequence number or count as the databases bind it.
+fn db_int(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+fn id_of<T>(what: &'static str, key: &str, value: Result<T, IdError>) -> Result<T, StoreError> {
+    value.map_err(|e| corrupt(what, key, e))
+}
+
+/// An op row: `(seq, body, outcome)` as stored.
+type OpRow = (i64, String, String);
+
+fn server_op((seq, body, outcome): OpRow) -> Result<ServerOp, StoreError> {
+    Ok(ServerOp {
+        seq: seq_of(seq),
+        op: serde_json::from_str(&body).map_err(|e| corrupt("op", seq, e))?,
+        outcome: serde_json::from_str(&outcome).map_err(|e| corrupt("op", seq, e))?,
+    })
+}
+
+/// An office row: `(code, name, utc_offset_minutes)`.
+type OfficeRow = (String, String, i32);
+
+fn office_of((code, name, utc_offset_minutes): OfficeRow) -> Result<Office, StoreError> {
+    Ok(Office {
+        code: id_of("office", &code, OfficeCode::new(code.clone()))?,
+        name,
+        utc_offset_minutes,
+    })
+}
+
+/// A device row: `(id, office, name, letter)`.
+type DeviceRow = (String, String, String, String);
+
+fn device_of((id, office, name, letter): DeviceRow) -> Result<Device, StoreError> {
+    Ok(Device {
+        id: id_of("device", &id, DeviceId::new(id.clone()))?,
+        office: id_of("device", &id, OfficeCode::new(office))?,
+        name,
+        letter: id_of("device", &id, DeviceLetter::new(letter))?,
+    })
+}
+
+/// A head row: `(code, epoch, head)`.
+type HeadRow = (String, String, i64);
+
+fn head_of((code, epoch, head): HeadRow) -> Result<LogHead, StoreError> {
+    Ok(LogHead {
+        epoch: Epoch::parse(&epoch).ok_or_else(|| corrupt("office", &code, "a bad epoch"))?,
+        office: id_of("office", &code, OfficeCode::new(code.clone()))?,
+        head: seq_of(head),
+    })
+}
+
+/// The letter of the office's `enrolled + 1`th device.
+fn next_letter(office: &OfficeCode, enrolled: i64) -> Result<DeviceLetter, StoreError> {
+    u32::try_from(enrolled)
+        .ok()
+        .and_then(|n| DeviceLetter::nth(n).ok())
+        .ok_or_else(|| StoreError::OfficeFull(office.clone()))
+}
+
+/// An op's columns as stored.
+struct OpColumns {
+    id: String,
+    seq: i64,
+    device: String,
+    actor: String,
+    kind: &'static str,
+    at: String,
+    body: String,
+    outcome: String,
+}
+
+fn columns(o: &ServerOp) -> Result<OpColumns, StoreError> {
+    let id = o.op.id.to_string();
+    Ok(OpColumns {
+        seq: db_int(o.seq),
+        device: o.op.device.to_string(),
+        actor: o.op.actor.to_string(),
+        kind: o.op.kind(),
+        at: o.op.at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        body: serde_json::to_string(&o.op).map_err(|e| corrupt("op", &id, e))?,
+        outcome: serde_json::to_string(&o.outcome).map_err(|e| corrupt("op", &id, e))?,
+        id,
+    })
+}
