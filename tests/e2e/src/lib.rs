@@ -27,6 +27,7 @@ pub mod api;
 mod browser;
 pub mod check;
 pub mod find;
+pub mod postgres;
 mod server;
 pub mod two_devices;
 pub mod visit;

@@ -1,5 +1,6 @@
-//! `loket-server` as a child process: started on a free port with its own SQLite file,
-//! stopped with SIGTERM, started again on the same port and database, killed on drop.
+//! `loket-server` as a child process: started on a free port with its own SQLite file (or
+//! a fresh PostgreSQL database), stopped with SIGTERM, started again on the same port and
+//! database, killed on drop.
 
 use crate::{STARTUP, admin_code, env_path, free_port};
 use std::io::{BufRead, BufReader, Read};
@@ -29,6 +30,7 @@ pub struct Server {
     bin: PathBuf,
     dist: PathBuf,
     dir: TempDir,
+    database_url: String,
     port: u16,
     child: Option<Child>,
     run: u32,
@@ -43,13 +45,20 @@ impl Server {
     ///
     /// Reads `LOKET_SERVER_BIN` and `LOKET_DIST`, and fails the test if either is missing.
     pub async fn start() -> Server {
-        Self::start_serving(false).await
+        Self::start_serving(false, None).await
+    }
+
+    /// Like [`Server::start`], on a fresh database of the PostgreSQL server named by
+    /// `LOKET_TEST_POSTGRES_URL` (which `cargo xtask test` starts); fails the test without it.
+    pub async fn start_on_postgres() -> Server {
+        let url = crate::postgres::fresh_database().await;
+        Self::start_serving(false, Some(url)).await
     }
 
     /// Like [`Server::start`], but serving its own copy of the built app, which the test
     /// may change while the server runs: a new deploy.
     pub async fn start_with_own_dist() -> Server {
-        Self::start_serving(true).await
+        Self::start_serving(true, None).await
     }
 
     /// The directory the server serves the app from.
@@ -57,7 +66,7 @@ impl Server {
         &self.dist
     }
 
-    async fn start_serving(own_dist: bool) -> Server {
+    async fn start_serving(own_dist: bool, database_url: Option<String>) -> Server {
         let bin = env_path("LOKET_SERVER_BIN", "the built release loket-server", |p| {
             p.is_file()
         });
@@ -81,10 +90,13 @@ impl Server {
         } else {
             dist
         };
+        let database_url = database_url
+            .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("loket.db").display()));
         let mut server = Server {
             bin,
             dist,
             dir,
+            database_url,
             port: free_port(),
             child: None,
             run: 0,
@@ -119,6 +131,32 @@ impl Server {
     /// The SQLite file, to check what the server stored.
     pub fn db_path(&self) -> PathBuf {
         self.dir.path().join("loket.db")
+    }
+
+    /// The server's `DATABASE_URL`.
+    pub fn database_url(&self) -> &str {
+        &self.database_url
+    }
+
+    /// Runs `loket-server <args>` on this server's database, as an admin would in a
+    /// terminal (e.g. `backup FILE`, `restore FILE`), and returns what it printed. Fails
+    /// the test if the command fails.
+    pub fn admin(&self, args: &[&str]) -> String {
+        let out = Command::new(&self.bin)
+            .args(args)
+            .env("DATABASE_URL", &self.database_url)
+            .env("LOKET_DIST", &self.dist)
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("could not run {}: {e}", self.bin.display()));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "loket-server {args:?} failed:\n{text}");
+        text
     }
 
     /// Stops the server as an init system would (SIGTERM) and waits for it to exit.
@@ -172,11 +210,10 @@ impl Server {
 
     fn spawn(&mut self) {
         self.run += 1;
-        let database_url = format!("sqlite://{}", self.db_path().display());
         let mut child = Command::new(&self.bin)
             .env("PORT", self.port.to_string())
             .env("HOST", "127.0.0.1")
-            .env("DATABASE_URL", database_url)
+            .env("DATABASE_URL", &self.database_url)
             .env("LOKET_DIST", &self.dist)
             .env("RUST_LOG", "info")
             .current_dir(self.dir.path())
