@@ -3,7 +3,7 @@
 //! them, and wake the sync engine. Business rules stay in `loket-core`.
 
 use crate::api::{self, ApiError};
-use crate::store::Db;
+use crate::store::{Db, SnapshotText};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -138,6 +138,8 @@ struct Engine {
     failures: Cell<u32>,
     retry_scheduled: Cell<bool>,
     next_order: Cell<f64>,
+    /// The cursor of the whole view last written to IndexedDB.
+    snapshot_cursor: Cell<u64>,
 }
 
 /// Lets one async task through at a time on the browser's single thread; the others wait
@@ -359,7 +361,10 @@ impl AppState {
         let db = Db::open(name).await?;
         let loaded = db.load().await?;
         let next = loaded.pending.iter().map(|(o, _)| *o).fold(0.0, f64::max) + 1.0;
-        self.engine.with_value(|e| e.next_order.set(next));
+        self.engine.with_value(|e| {
+            e.next_order.set(next);
+            e.snapshot_cursor.set(loaded.snapshot_cursor);
+        });
         let pending = loaded.pending.into_iter().map(|(_, op)| op).collect();
         let replica = Replica::new(loaded.epoch, loaded.confirmed, loaded.cursor, pending);
         self.db.set_value(Some(Rc::new(db)));
@@ -575,8 +580,10 @@ impl AppState {
         );
         self.replica.update_value(|r| r.restart(own));
         let pending = self.replica.with_value(|r| r.pending().len());
-        self.engine
-            .with_value(|e| e.next_order.set(pending as f64 + 1.0));
+        self.engine.with_value(|e| {
+            e.next_order.set(pending as f64 + 1.0);
+            e.snapshot_cursor.set(0);
+        });
         self.publish();
         Ok(())
     }
@@ -631,13 +638,29 @@ impl AppState {
                 );
             }
             if !received.confirmed.is_empty() {
-                let (state, epoch, cursor) = self
-                    .replica
-                    .with_value(|r| (r.confirmed().clone(), r.epoch().cloned(), r.cursor()));
-                if let Err(e) = db
-                    .commit_confirmed(&received.confirmed, &state, epoch.as_ref(), cursor)
-                    .await
-                {
+                let since = self.engine.with_value(|e| e.snapshot_cursor.get());
+                let (epoch, cursor, snapshot) = self.replica.with_value(|r| {
+                    // The whole view only now and then: mostly a round trip writes its ops.
+                    let due = r.cursor().saturating_sub(since) >= crate::store::SNAPSHOT_EVERY;
+                    let snapshot = due.then(|| SnapshotText::new(r.confirmed(), r.cursor()));
+                    (r.epoch().cloned(), r.cursor(), snapshot.transpose())
+                });
+                let snapshot = snapshot.map_err(|e| {
+                    leptos::logging::error!("the view cannot be saved: {e}");
+                    SyncProblem::Storage
+                })?;
+                let written = db
+                    .commit_confirmed(
+                        &received.confirmed,
+                        epoch.as_ref(),
+                        cursor,
+                        snapshot.as_ref(),
+                    )
+                    .await;
+                if written.is_ok() && snapshot.is_some() {
+                    self.engine.with_value(|e| e.snapshot_cursor.set(cursor));
+                }
+                if let Err(e) = written {
                     leptos::logging::error!("saving synced ops failed: {e}");
                     // Memory ran ahead of the disk: go back to what the disk holds, so the
                     // next round asks again from the disk's cursor.

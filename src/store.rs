@@ -2,7 +2,9 @@
 //!
 //! Pending ops are the one thing a device must never lose, so each is written before the
 //! app tells staff it is done, and confirmed ops are written in the same transaction as the
-//! view and cursor they produce. At start-up the app reads the view, never the whole log.
+//! position (epoch and cursor) they bring the device to. The whole confirmed view is written
+//! only every [`SNAPSHOT_EVERY`] confirmed ops, not on every round trip: at start-up the app
+//! reads that view and folds the few confirmed ops stored after it, never the whole log.
 
 use loket_core::enrol::Enrolment;
 use loket_core::sync::{Epoch, ServerOp};
@@ -21,6 +23,13 @@ const META: &str = "meta";
 const PENDING: &str = "pending";
 /// Unique index of confirmed ops by server sequence number.
 const SEQ: &str = "seq";
+/// The `view` key of the whole confirmed state, as of some cursor.
+const SNAPSHOT: &str = "confirmed";
+/// The `view` key of the device's position: the epoch and cursor of its last confirmed op.
+const POSITION: &str = "position";
+/// How many confirmed ops may follow the stored view before it is written again: start-up
+/// folds at most this many, and a round trip mostly writes just its own ops.
+pub const SNAPSHOT_EVERY: u64 = 200;
 
 /// A storage failure, with what was being done.
 #[derive(Debug, thiserror::Error)]
@@ -83,14 +92,33 @@ impl OpRecord {
     }
 }
 
-/// The confirmed state, the cursor it stands at and the history that cursor belongs to,
-/// stored as one JSON text (a view saved before epochs existed has none).
+/// The confirmed state and the cursor it stands at, stored as one JSON text.
 #[derive(Serialize, Deserialize)]
 struct Snapshot<S> {
-    #[serde(default)]
-    epoch: Option<Epoch>,
     cursor: u64,
     state: S,
+}
+
+/// Where the device stands: the history and cursor of its last confirmed op.
+#[derive(Serialize, Deserialize)]
+struct Position {
+    epoch: Option<Epoch>,
+    cursor: u64,
+}
+
+/// The confirmed view serialised once, ready to be stored with a commit.
+pub struct SnapshotText {
+    json: JsValue,
+}
+
+impl SnapshotText {
+    /// Serialises `state`, the confirmed view at `cursor` (call it where the state lives,
+    /// so it is never cloned to be written).
+    pub fn new(state: &OfficeState, cursor: u64) -> Result<Self> {
+        Ok(Self {
+            json: json(&Snapshot { cursor, state })?,
+        })
+    }
 }
 
 /// What the app needs at start-up.
@@ -104,6 +132,8 @@ pub struct Loaded {
     pub confirmed: OfficeState,
     /// The cursor it stands at.
     pub cursor: u64,
+    /// The cursor of the stored whole view (start-up folded the confirmed ops after it).
+    pub snapshot_cursor: u64,
     /// Pending ops, oldest first, with their local order.
     pub pending: Vec<(f64, Op)>,
 }
@@ -174,14 +204,27 @@ impl Db {
             _ => None,
         };
         let view = tx.store(VIEW)?;
-        let (epoch, confirmed, cursor) = match view.get(JsValue::from_str("confirmed")).await? {
+        let (mut confirmed, snapshot_cursor) = match view.get(JsValue::from_str(SNAPSHOT)).await? {
             Some(v) if !v.is_undefined() => {
                 let snap: Snapshot<OfficeState> = from_json(&v)?;
-                (snap.epoch, snap.state, snap.cursor)
+                (snap.state, snap.cursor)
             }
-            _ => (None, OfficeState::default(), 0),
+            _ => (OfficeState::default(), 0),
+        };
+        let epoch = match view.get(JsValue::from_str(POSITION)).await? {
+            Some(v) if !v.is_undefined() => from_json::<Position>(&v)?.epoch,
+            _ => None,
         };
         let ops = tx.store(OPS)?;
+        // The confirmed ops stored after the view was: folded in, in server order.
+        let mut cursor = snapshot_cursor;
+        let range = KeyRange::lower_bound(&JsValue::from_f64(cursor as f64), Some(true))
+            .map_err(rexie::Error::from)?;
+        for v in ops.index(SEQ)?.get_all(Some(range), None).await? {
+            let o = server_op(&v)?;
+            confirmed.apply_ordered(&o.op, &o.outcome);
+            cursor = o.seq;
+        }
         let mut pending = Vec::new();
         for v in ops.index(PENDING)?.get_all(None, None).await? {
             let rec = OpRecord::from_js(&v)?;
@@ -194,6 +237,7 @@ impl Db {
             epoch,
             confirmed,
             cursor,
+            snapshot_cursor,
             pending,
         })
     }
@@ -225,19 +269,18 @@ impl Db {
         Ok(())
     }
 
-    /// Stores confirmed ops with the view and cursor (of history `epoch`) they produce,
-    /// all or nothing.
+    /// Stores confirmed ops with the position (`cursor` of history `epoch`) they bring
+    /// the device to, and the whole view when `snapshot` is given, all or nothing.
     pub async fn commit_confirmed(
         &self,
         confirmed: &[ServerOp],
-        state: &OfficeState,
         epoch: Option<&Epoch>,
         cursor: u64,
+        snapshot: Option<&SnapshotText>,
     ) -> Result<()> {
-        let snapshot = json(&Snapshot {
+        let position = json(&Position {
             epoch: epoch.cloned(),
             cursor,
-            state,
         })?;
         let mut records = Vec::with_capacity(confirmed.len());
         for o in confirmed {
@@ -254,9 +297,13 @@ impl Db {
             .rexie
             .transaction(&[OPS, VIEW], TransactionMode::ReadWrite)?;
         tx.store(OPS)?.put_all(records.into_iter()).await?;
-        tx.store(VIEW)?
-            .put(&snapshot, Some(&JsValue::from_str("confirmed")))
+        let view = tx.store(VIEW)?;
+        view.put(&position, Some(&JsValue::from_str(POSITION)))
             .await?;
+        if let Some(snapshot) = snapshot {
+            view.put(&snapshot.json, Some(&JsValue::from_str(SNAPSHOT)))
+                .await?;
+        }
         tx.done().await?;
         Ok(())
     }
@@ -291,14 +338,8 @@ impl Db {
         }
         ops.clear().await?;
         ops.put_all(records.into_iter()).await?;
-        let empty = json(&Snapshot {
-            epoch: None,
-            cursor: 0,
-            state: &OfficeState::default(),
-        })?;
-        tx.store(VIEW)?
-            .put(&empty, Some(&JsValue::from_str("confirmed")))
-            .await?;
+        // The old history's view and position go: the new history starts from nothing.
+        tx.store(VIEW)?.clear().await?;
         tx.done().await?;
         Ok(own)
     }
@@ -341,19 +382,19 @@ impl Db {
             .get_all(Some(range), None)
             .await?;
         tx.done().await?;
-        values
-            .into_iter()
-            .map(|v| {
-                let rec = OpRecord::from_js(&v)?;
-                let op = serde_json::from_str(&rec.op).map_err(decode_err)?;
-                let outcome = serde_json::from_str(rec.outcome.as_deref().unwrap_or("null"))
-                    .map_err(decode_err)?;
-                Ok(ServerOp {
-                    seq: rec.seq.unwrap_or_default() as u64,
-                    op,
-                    outcome,
-                })
-            })
-            .collect()
+        values.iter().map(server_op).collect()
     }
+}
+
+/// A confirmed op record as the op, its sequence number and its outcome.
+fn server_op(value: &JsValue) -> Result<ServerOp> {
+    let rec = OpRecord::from_js(value)?;
+    let op = serde_json::from_str(&rec.op).map_err(decode_err)?;
+    let outcome =
+        serde_json::from_str(rec.outcome.as_deref().unwrap_or("null")).map_err(decode_err)?;
+    Ok(ServerOp {
+        seq: rec.seq.unwrap_or_default() as u64,
+        op,
+        outcome,
+    })
 }

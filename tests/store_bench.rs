@@ -5,7 +5,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use chrono::{DateTime, NaiveDate};
-use loket::store::Db;
+use loket::store::{Db, SnapshotText};
 use loket_core::catalogue::CaseCode;
 use loket_core::staff::{PIN_ITERATIONS, PinHash, Staff};
 use loket_core::sync::{Ledger, Replica, ServerOp};
@@ -100,14 +100,11 @@ async fn indexeddb_figures() {
 
     let (server, batch) = confirmed("B", N);
     let start = now_ms();
-    db.commit_confirmed(
-        &batch,
-        server.state(),
-        Some(server.epoch()),
-        batch.len() as u64,
-    )
-    .await
-    .unwrap();
+    let cursor = batch.len() as u64;
+    let snapshot = SnapshotText::new(server.state(), cursor).unwrap();
+    db.commit_confirmed(&batch, Some(server.epoch()), cursor, Some(&snapshot))
+        .await
+        .unwrap();
     let batched = now_ms() - start;
     console_log!(
         "bench: indexeddb append {N} ops in one transaction (with the view): {:.0} ms ({:.0} ops/s)",
@@ -122,7 +119,8 @@ async fn indexeddb_figures() {
     let (server, all) = confirmed("C", M);
     for chunk in all.chunks(2000) {
         let last = chunk.last().map(|o| o.seq).unwrap_or_default();
-        db.commit_confirmed(chunk, server.state(), Some(server.epoch()), last)
+        let snapshot = SnapshotText::new(server.state(), last).unwrap();
+        db.commit_confirmed(chunk, Some(server.epoch()), last, Some(&snapshot))
             .await
             .unwrap();
     }

@@ -4,7 +4,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use chrono::{DateTime, NaiveDate};
-use loket::store::Db;
+use loket::store::{Db, SnapshotText};
 use loket_core::catalogue::CaseCode;
 use loket_core::enrol::Enrolment;
 use loket_core::sync::{Ledger, ServerOp};
@@ -77,9 +77,15 @@ async fn what_is_written_survives_a_reopen() {
         op: a.clone(),
         outcome: pushed.outcome,
     }];
-    db.commit_confirmed(&confirmed, server.state(), Some(server.epoch()), pushed.seq)
-        .await
-        .unwrap();
+    let snapshot = SnapshotText::new(server.state(), pushed.seq).unwrap();
+    db.commit_confirmed(
+        &confirmed,
+        Some(server.epoch()),
+        pushed.seq,
+        Some(&snapshot),
+    )
+    .await
+    .unwrap();
     db.close();
 
     let db = Db::open(name).await.unwrap();
@@ -110,7 +116,8 @@ async fn confirmed_ops_and_their_view_are_written_all_or_nothing() {
         op: first,
         outcome: p.outcome,
     }];
-    db.commit_confirmed(&one, server.state(), Some(server.epoch()), 1)
+    let snapshot = SnapshotText::new(server.state(), 1).unwrap();
+    db.commit_confirmed(&one, Some(server.epoch()), 1, Some(&snapshot))
         .await
         .unwrap();
     let before = server.state().clone();
@@ -132,8 +139,9 @@ async fn confirmed_ops_and_their_view_are_written_all_or_nothing() {
             outcome: py.outcome,
         },
     ];
+    let snapshot = SnapshotText::new(server.state(), 3).unwrap();
     let result = db
-        .commit_confirmed(&broken, server.state(), Some(server.epoch()), 3)
+        .commit_confirmed(&broken, Some(server.epoch()), 3, Some(&snapshot))
         .await;
     assert!(result.is_err(), "a repeated seq must fail the transaction");
 
@@ -189,4 +197,46 @@ fn navigating_updates_the_address_bar() {
             .unwrap()
             .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&start));
     });
+}
+
+/// Most round trips store only their ops and the position, not the whole view: start-up
+/// folds the ops stored after the last view, and ends where the device stood.
+#[wasm_bindgen_test]
+async fn the_view_is_written_now_and_then_and_start_up_folds_what_came_after() {
+    let db = fresh("loket-test-checkpoint").await;
+    let mut server = Ledger::default();
+    let mut confirmed = Vec::new();
+    for serial in 1..=5 {
+        let op = issue(serial);
+        let pushed = server.push(op.clone(), chrono::Utc::now()).unwrap();
+        confirmed.push(ServerOp {
+            seq: pushed.seq,
+            op,
+            outcome: pushed.outcome,
+        });
+    }
+    let at_two = {
+        let mut state = OfficeState::default();
+        for o in &confirmed[..2] {
+            state.apply_ordered(&o.op, &o.outcome);
+        }
+        SnapshotText::new(&state, 2).unwrap()
+    };
+    db.commit_confirmed(&confirmed[..2], Some(server.epoch()), 2, Some(&at_two))
+        .await
+        .unwrap();
+    db.commit_confirmed(&confirmed[2..4], Some(server.epoch()), 4, None)
+        .await
+        .unwrap();
+    db.commit_confirmed(&confirmed[4..], Some(server.epoch()), 5, None)
+        .await
+        .unwrap();
+    db.close();
+    let db = Db::open("loket-test-checkpoint").await.unwrap();
+    let loaded = db.load().await.unwrap();
+    assert_eq!(loaded.snapshot_cursor, 2);
+    assert_eq!(loaded.cursor, 5);
+    assert_eq!(loaded.epoch.as_ref(), Some(server.epoch()));
+    assert_eq!(&loaded.confirmed, server.state());
+    db.close();
 }

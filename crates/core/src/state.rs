@@ -23,6 +23,11 @@ use std::collections::BTreeMap;
 pub const DEFAULT_COUNTERS: u8 = 2;
 /// At or below this many blank cards, staff are warned.
 pub const LOW_STOCK: u32 = 20;
+/// How many service days a finished visit stays in the live state after its day (for its
+/// status lookup, a receipt's reprint, the Kasi's list of returned files). Older ones stay
+/// in the log only, so the state a push is checked against holds today, the open visits
+/// and the last week, not every ticket ever: a push costs the same on day 1 and day 1,000.
+pub const LIVE_DAYS: u64 = 7;
 
 /// What applying an op did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -195,6 +200,9 @@ pub struct OfficeState {
     stock_log: Vec<Done<StockMove>>,
     conflicts: Vec<Conflict>,
     applied: u64,
+    /// The latest service day a ticket was issued for: the fold's own "today".
+    #[serde(default)]
+    newest_day: Option<NaiveDate>,
 }
 
 impl Default for OfficeState {
@@ -209,6 +217,7 @@ impl Default for OfficeState {
             stock_log: Vec::new(),
             conflicts: Vec::new(),
             applied: 0,
+            newest_day: None,
         }
     }
 }
@@ -225,27 +234,18 @@ impl OfficeState {
 
     /// Applies one op. Never fails: an op that cannot take effect is recorded as a conflict.
     pub fn apply(&mut self, op: &Op) -> Outcome {
-        self.applied += 1;
         match self.plan(op) {
             Ok(next) => {
+                self.applied += 1;
                 self.commit(op, next);
                 Outcome::Applied
             }
-            Err(reason) => {
-                self.conflicts.push(Conflict {
-                    op: op.id,
-                    actor: op.actor.clone(),
-                    device: op.device.clone(),
-                    kind: op.kind().into(),
-                    reason: reason.clone(),
-                });
-                Outcome::Conflict { reason }
-            }
+            Err(reason) => self.refuse(op, reason),
         }
     }
 
-    /// Keeps an op the server refused before the fold (see [`ConflictReason::is_refusal`]) as
-    /// a conflict of its maker, changing nothing else.
+    /// Keeps an op as a conflict of its maker, changing nothing else: one the fold refuses,
+    /// or one the server refused before the fold (see [`ConflictReason::is_refusal`]).
     pub fn refuse(&mut self, op: &Op, reason: ConflictReason) -> Outcome {
         self.applied += 1;
         self.conflicts.push(Conflict {
@@ -458,6 +458,21 @@ impl OfficeState {
         };
         ticket.enter_step(op.at);
         self.tickets.insert((body.day, body.number.clone()), ticket);
+        if self.newest_day.is_none_or(|newest| body.day > newest) {
+            self.newest_day = Some(body.day);
+            self.forget_finished_before(body.day);
+        }
+    }
+
+    /// Drops the visits that finished more than [`LIVE_DAYS`] before `today`. Driven by the
+    /// ops themselves (a ticket of a new day), never by a clock, so every device and the
+    /// server drop the same ones.
+    fn forget_finished_before(&mut self, today: NaiveDate) {
+        let Some(cutoff) = today.checked_sub_days(chrono::Days::new(LIVE_DAYS)) else {
+            return;
+        };
+        self.tickets
+            .retain(|(day, _), ticket| *day >= cutoff || !ticket.stage.is_final());
     }
 
     /// The change of a step of a visit, or of a spoiled card, with its ledger line.
@@ -957,5 +972,62 @@ mod tests {
         let json = serde_json::to_string(&s).unwrap();
         let back: OfficeState = serde_json::from_str(&json).unwrap();
         assert_eq!(back, s);
+    }
+}
+
+#[cfg(test)]
+mod live_days {
+    use super::*;
+    use crate::test_support::*;
+
+    /// Ticket `serial` of device A issued on `day`.
+    fn issue_on(n: u32, serial: u16, day: NaiveDate) -> Op {
+        let mut op = issue(n, "dev-a", "A", serial, false, 0);
+        if let OpBody::IssueTicket(b) = &mut op.body {
+            b.day = day;
+        }
+        op
+    }
+
+    /// Calls ticket A-`serial` of `day` three times with nobody coming: it leaves the queue.
+    fn leave(s: &mut OfficeState, n: u32, serial: u16, day: NaiveDate) {
+        let t = crate::op::TicketRef {
+            number: no("A", serial),
+            day,
+        };
+        for i in 0..3 {
+            let called = OpBody::CallTicket(crate::op::CallTicket {
+                number: no("A", serial),
+                day,
+                counter: CounterNo::new(1).unwrap(),
+            });
+            assert_eq!(
+                s.apply(&op(n + 2 * i, "dev-a", 10, called)),
+                Outcome::Applied
+            );
+            let gone = op(n + 2 * i + 1, "dev-a", 20, OpBody::NoShow(t.clone()));
+            assert_eq!(s.apply(&gone), Outcome::Applied);
+        }
+        assert_eq!(s.ticket(day, &no("A", serial)).unwrap().stage, Stage::Left);
+    }
+
+    #[test]
+    fn finished_visits_leave_the_live_state_a_week_after_their_day_open_ones_stay() {
+        let first = day();
+        let days = |n: u64| first.checked_add_days(chrono::Days::new(n)).unwrap();
+        let mut s = staffed();
+        s.apply(&issue_on(1, 1, first));
+        leave(&mut s, 10, 1, first);
+        s.apply(&issue_on(2, 2, first)); // still waiting: an open visit
+        s.apply(&issue_on(3, 1, days(2)));
+        leave(&mut s, 20, 1, days(2));
+        // A week on, both finished visits are still there.
+        s.apply(&issue_on(4, 1, days(7)));
+        assert!(s.ticket(first, &no("A", 1)).is_some());
+        // A day later, the first day's finished visit goes; the open one and the recent stay.
+        s.apply(&issue_on(5, 1, days(8)));
+        assert!(s.ticket(first, &no("A", 1)).is_none());
+        assert!(s.ticket(first, &no("A", 2)).is_some());
+        assert!(s.ticket(days(2), &no("A", 1)).is_some());
     }
 }

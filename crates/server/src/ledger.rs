@@ -92,6 +92,23 @@ impl Offices {
         now: chrono::DateTime<chrono::Utc>,
         page: usize,
     ) -> Result<SyncResponse, RoundTripError> {
+        if request.push.is_empty() {
+            // A pull appends nothing and folds nothing: it needs no lock, so devices that
+            // only poll never queue behind the office's pushes.
+            let window = store
+                .window(&origin.office, &[], request.cursor, page)
+                .await?;
+            let mut log = WindowLog::new(window);
+            let mut untouched = OfficeState::default();
+            return Ok(serve(
+                &mut log,
+                &mut untouched,
+                &origin,
+                request,
+                now,
+                page,
+            )?);
+        }
         let slot = self.slot(store, &origin.office).await?;
         let store = store.clone();
         let task = tokio::spawn(async move {

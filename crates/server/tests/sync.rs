@@ -501,6 +501,7 @@ async fn state_and_seqs_survive_a_restart() {
 }
 
 both!(
+    pulls_are_gzipped_for_clients_that_accept_it,
     ops_the_server_cannot_take_are_refused_alone,
     sync_needs_a_known_device_token,
     a_repeated_push_answers_the_same_and_changes_nothing,
@@ -512,3 +513,42 @@ both!(
     bodies_over_one_mebibyte_are_refused,
     state_and_seqs_survive_a_restart,
 );
+
+/// A pull is answered gzipped to a client that accepts it (the browser always does), and
+/// unpacks to the same answer.
+async fn pulls_are_gzipped_for_clients_that_accept_it() {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    use std::io::Read;
+    let app = TestApp::start().await;
+    let d = app.enrol("Loket 1").await;
+    let base = app.staff_office(&d).await;
+    let push: Vec<_> = (1..=50).map(|n| issue(&d, n)).collect();
+    app.sync(&d, base, &push).await;
+    let (_, plain) = app.sync(&d, 0, &[]).await;
+    let request = Request::post("/api/sync")
+        .header(header::AUTHORIZATION, format!("Bearer {}", d.token))
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .body(Body::from(json!({"cursor": 0, "push": []}).to_string()))
+        .unwrap();
+    let (status, headers, body) = app.send(request).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_ENCODING], "gzip");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&body[..])
+        .read_to_string(&mut text)
+        .unwrap();
+    let mut unpacked: Value = serde_json::from_str(&text).unwrap();
+    let mut plain = plain;
+    for answer in [&mut unpacked, &mut plain] {
+        answer.as_object_mut().unwrap().remove("server_ms");
+    }
+    assert_eq!(unpacked, plain);
+    assert!(
+        body.len() * 4 < text.len(),
+        "gzip should shrink a pull of 54 ops at least fourfold: {} -> {}",
+        text.len(),
+        body.len()
+    );
+}

@@ -155,7 +155,10 @@ impl Server {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        assert!(out.status.success(), "loket-server {args:?} failed:\n{text}");
+        assert!(
+            out.status.success(),
+            "loket-server {args:?} failed:\n{text}"
+        );
         text
     }
 

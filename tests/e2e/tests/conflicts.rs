@@ -63,6 +63,10 @@ async fn two_operators_call_one_number_offline_and_the_later_one_is_told() {
     action::select(&two, "#counter-no", "2").await;
     assert_eq!(action::call_next(&one).await, number);
     assert_eq!(action::call_next(&two).await, number);
+    // Each takes a new walk-in behind its call: whichever call loses, the ticket behind it
+    // must still land (a refused op never holds back the ops after it).
+    let behind_one = action::issue_ticket(&one).await;
+    let behind_two = action::issue_ticket(&two).await;
     server.start_again().await;
     check::pending_within(&one, 0, WAIT + STARTUP).await;
     check::pending_within(&two, 0, WAIT + STARTUP).await;
@@ -83,6 +87,8 @@ async fn two_operators_call_one_number_offline_and_the_later_one_is_told() {
         told.contains("sudah dipanggil lebih dulu ke loket"),
         "the conflict says the number was called first elsewhere: {told:?}"
     );
+    action::sync_until_waiting(&one, &[&behind_one, &behind_two]).await;
+    action::sync_until_waiting(&two, &[&behind_one, &behind_two]).await;
 
     one.quit().await;
     two.quit().await;

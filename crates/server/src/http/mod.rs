@@ -13,6 +13,7 @@ use crate::error::{API_BODY_LIMIT, ApiError};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, OriginalUri};
 use axum::http::Method;
+use tower_http::compression::CompressionLayer;
 
 /// The API's routes, to be nested at `/api`.
 pub fn router() -> Router<AppState> {
@@ -24,6 +25,9 @@ pub fn router() -> Router<AppState> {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
+        // A pull of other devices' ops is repetitive JSON: gzip makes it several times
+        // smaller for a tablet on a slow line (only when the client asks for it).
+        .layer(CompressionLayer::new().gzip(true))
 }
 
 async fn not_found(OriginalUri(uri): OriginalUri) -> ApiError {
