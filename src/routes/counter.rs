@@ -111,9 +111,16 @@ pub fn CounterPage() -> impl IntoView {
 
     // What the paper ticket shows, in the office's time and with the link of its QR code.
     let slip_data = move |ticket: &Ticket| {
-        let (office_name, issued) = app.enrolment.with_untracked(|e| {
+        let (office_name, issued, office) = app.enrolment.with_untracked(|e| {
             e.as_ref()
-                .map(|e| (e.office.name.clone(), e.office.date_time(ticket.issued_at)))
+                .map(|e| {
+                    let o = &e.office;
+                    (
+                        o.name.clone(),
+                        o.date_time(ticket.issued_at),
+                        Some(o.code.clone()),
+                    )
+                })
                 .unwrap_or_default()
         });
         let origin = window().location().origin().unwrap_or_default();
@@ -125,7 +132,12 @@ pub fn CounterPage() -> impl IntoView {
             priority: ticket.priority,
             issued,
             check_code: ticket.check.to_string(),
-            status_url: format!("{origin}{}", StatusLink::for_ticket(ticket).page()),
+            status_url: match &office {
+                Some(office) => {
+                    format!("{origin}{}", StatusLink::for_ticket(ticket, office).page())
+                }
+                None => String::new(),
+            },
         }
     };
 

@@ -118,11 +118,12 @@ fn notice_data(app: AppState, t: &Ticket) -> Option<ReturnNoticeData> {
     else {
         return None;
     };
-    let (office_name, when) = app.enrolment.with_untracked(|e| {
-        e.as_ref().map_or_else(Default::default, |e| {
-            (e.office.name.clone(), e.office.date_time(decision.at))
+    let (office_name, when, office) = app.enrolment.with_untracked(|e| {
+        e.as_ref().map(|e| {
+            let o = &e.office;
+            (o.name.clone(), o.date_time(decision.at), o.code.clone())
         })
-    });
+    })?;
     let v = t.verification.as_ref().map(|v| &v.what);
     let (case_name, to_bring, kasi) = app.view.with_untracked(|view| {
         let case = view.case_of(t);
@@ -166,7 +167,7 @@ fn notice_data(app: AppState, t: &Ticket) -> Option<ReturnNoticeData> {
         to_bring,
         kasi,
         check_code: t.check.to_string(),
-        status_url: format!("{origin}{}", StatusLink::for_ticket(t).page()),
+        status_url: format!("{origin}{}", StatusLink::for_ticket(t, &office).page()),
     })
 }
 

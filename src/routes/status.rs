@@ -165,7 +165,7 @@ pub fn StatusPage() -> impl IntoView {
                 "Kode cek adalah 4 huruf/angka yang tercetak di tiket.",
                 "The check code is the 4 letters/digits printed on the ticket.",
             ),
-            LinkError::Day => t(
+            LinkError::Day | LinkError::Office => t(
                 "Tautan ini rusak. Ketik nomor dan kode cek dari tiket.",
                 "This link is broken. Type the number and check code from the ticket.",
             ),

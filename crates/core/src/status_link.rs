@@ -1,10 +1,12 @@
 //! The address of a ticket's public status page, as the QR code on the ticket carries it:
-//! `/status?n=A-017&c=K7Q2&d=2026-11-24`.
+//! `/status?n=A-017&c=K7Q2&d=2026-11-24&o=51.02.02`.
 //!
 //! The day is part of the link so that a ticket scanned after midnight (or a file returned
-//! yesterday) still opens its own status rather than today's ticket with the same number.
+//! yesterday) still opens its own status rather than today's ticket with the same number;
+//! the office is, so that on a server shared by several offices it opens that office's A-017.
 //! Every part is URL-safe as written, so the link needs no percent-encoding.
 
+use crate::ids::OfficeCode;
 use crate::ticket::{Ticket, TicketNo};
 use crate::wire;
 use chrono::NaiveDate;
@@ -24,6 +26,8 @@ pub struct StatusLink {
     pub code: String,
     /// The service day; `None` means today, as the server reckons it.
     pub day: Option<NaiveDate>,
+    /// The office; `None` means the server's own (its first office).
+    pub office: Option<OfficeCode>,
 }
 
 /// Why a status link or a typed lookup cannot be used.
@@ -38,15 +42,19 @@ pub enum LinkError {
     /// The day is not a date written `YYYY-MM-DD`.
     #[error("not a day")]
     Day,
+    /// The office is not a Kemendagri code like `51.02.02`.
+    #[error("not an office")]
+    Office,
 }
 
 impl StatusLink {
-    /// The link printed on `ticket`.
-    pub fn for_ticket(ticket: &Ticket) -> Self {
+    /// The link printed on `ticket` of `office`.
+    pub fn for_ticket(ticket: &Ticket, office: &OfficeCode) -> Self {
         Self {
             number: ticket.number.clone(),
             code: ticket.check.as_str().to_string(),
             day: Some(ticket.day),
+            office: Some(office.clone()),
         }
     }
 
@@ -56,18 +64,20 @@ impl StatusLink {
             number: TicketNo::parse(number).ok_or(LinkError::Number)?,
             code: clean_code(code)?,
             day: None,
+            office: None,
         })
     }
 
     /// Reads a page's query string (with or without its leading `?`). Unknown keys are
     /// ignored, so a link with tracking parameters added by a messaging app still works.
     pub fn parse_query(query: &str) -> Result<Self, LinkError> {
-        let (mut number, mut code, mut day) = (None, None, None);
+        let (mut number, mut code, mut day, mut office) = (None, None, None, None);
         for pair in query.trim_start_matches('?').split('&') {
             match pair.split_once('=') {
                 Some(("n", v)) => number = Some(v),
                 Some(("c", v)) => code = Some(v),
                 Some(("d", v)) => day = Some(v),
+                Some(("o", v)) => office = Some(v),
                 _ => {}
             }
         }
@@ -79,15 +89,23 @@ impl StatusLink {
             Some(text) => Some(wire::day::parse(text).ok_or(LinkError::Day)?),
             None => None,
         };
+        link.office = match office {
+            Some(text) => Some(OfficeCode::new(text).map_err(|_| LinkError::Office)?),
+            None => None,
+        };
         Ok(link)
     }
 
-    /// The query string of the page, `?n=…&c=…[&d=…]`.
+    /// The query string of the page, `?n=…&c=…[&d=…][&o=…]`.
     pub fn query(&self) -> String {
         let mut q = format!("?n={}&c={}", self.number, self.code);
         if let Some(day) = self.day {
             q.push_str("&d=");
             q.push_str(&day.format("%Y-%m-%d").to_string());
+        }
+        if let Some(office) = &self.office {
+            q.push_str("&o=");
+            q.push_str(office.as_str());
         }
         q
     }
@@ -103,6 +121,10 @@ impl StatusLink {
         if let Some(day) = self.day {
             p.push_str("&day=");
             p.push_str(&day.format("%Y-%m-%d").to_string());
+        }
+        if let Some(office) = &self.office {
+            p.push_str("&office=");
+            p.push_str(office.as_str());
         }
         p
     }
@@ -133,10 +155,27 @@ mod tests {
         assert_eq!(link.number.to_string(), "A-017");
         assert_eq!(link.code, "K7Q2");
         assert_eq!(link.day, Some(day()));
+        assert_eq!(
+            link.office, None,
+            "a ticket printed before offices were in the link"
+        );
         assert_eq!(link.page(), "/status?n=A-017&c=K7Q2&d=2026-11-24");
         assert_eq!(
             link.api_path(),
             "/api/status/A-017?code=K7Q2&day=2026-11-24"
+        );
+        let link = StatusLink::parse_query("?n=A-017&c=K7Q2&d=2026-11-24&o=51.02.03").unwrap();
+        assert_eq!(
+            link.office.as_ref().map(OfficeCode::as_str),
+            Some("51.02.03")
+        );
+        assert_eq!(
+            link.page(),
+            "/status?n=A-017&c=K7Q2&d=2026-11-24&o=51.02.03"
+        );
+        assert_eq!(
+            link.api_path(),
+            "/api/status/A-017?code=K7Q2&day=2026-11-24&office=51.02.03"
         );
     }
 
@@ -181,6 +220,10 @@ mod tests {
             StatusLink::parse_query("n=A-017&c=K7Q2&d=yesterday"),
             Err(LinkError::Day)
         );
+        assert_eq!(
+            StatusLink::parse_query("n=A-017&c=K7Q2&o=5102"),
+            Err(LinkError::Office)
+        );
     }
 
     proptest! {
@@ -192,15 +235,17 @@ mod tests {
             serial in 1u16..=9999,
             code in "[0-9A-HJKMNP-TV-Z]{4}",
             offset in 0i64..3000,
+            office in "[1-9][1-9]\\.0[1-9]\\.[1-9][0-9]",
         ) {
             let day = day() + chrono::Duration::days(offset);
             let link = StatusLink {
                 number: TicketNo::parse(&format!("{letter}-{serial}")).unwrap(),
                 code,
                 day: Some(day),
+                office: Some(OfficeCode::new(office).unwrap()),
             };
             let page = link.page();
-            prop_assert!(page.bytes().all(|b| b.is_ascii_alphanumeric() || b"/?=&-".contains(&b)));
+            prop_assert!(page.bytes().all(|b| b.is_ascii_alphanumeric() || b"/?=&-.".contains(&b)));
             let query = page.strip_prefix(STATUS_PATH).unwrap();
             prop_assert_eq!(StatusLink::parse_query(query).unwrap(), link);
         }

@@ -60,8 +60,8 @@ async fn the_ticket_slip_leads_the_applicants_phone_to_its_status() {
         .unwrap_or_default();
     let expected = format!("{}/status?n={number}&c={code}&d=", server.url());
     assert!(
-        url.starts_with(&expected),
-        "QR link {url:?}, not {expected:?}…"
+        url.starts_with(&expected) && url.ends_with("&o=51.02.02"),
+        "QR link {url:?}, not {expected:?}…&o=51.02.02"
     );
 
     // Printing puts the slip, and only the slip, on the sheet the printer gets.
@@ -173,7 +173,8 @@ async fn the_ticket_slip_leads_the_applicants_phone_to_its_status() {
     let api = url
         .replace("/status?n=", "/api/status/")
         .replace("&c=", "?code=")
-        .replace("&d=", "&day=");
+        .replace("&d=", "&day=")
+        .replace("&o=", "&office=");
     let answer = phone
         .driver
         .execute_async(
