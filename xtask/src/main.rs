@@ -5,6 +5,7 @@
 //! short `==> ...` line for every step. `main` only parses the flags ([`flags`]) and
 //! dispatches; every command shells out with `xshell` from [`project_root`].
 
+mod apt;
 mod bench;
 mod build;
 mod flags;

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use xshell::{Shell, cmd};
 
-use crate::tools::{apt_install, is_root};
+use crate::apt::{self, is_root};
 use crate::{Result, step};
 
 /// Where the tests read the URL of the throwaway server; the PostgreSQL tests skip when it is unset.
@@ -36,7 +36,7 @@ pub fn ensure_postgres(sh: &Shell) -> Result<()> {
         return Ok(());
     }
     step("postgresql: installing (apt-get)");
-    apt_install(sh, &["postgresql"]).map_err(|err| {
+    apt::install(sh, &["postgresql"]).map_err(|err| {
         format!(
             "installing PostgreSQL failed ({err}).\n\
              By hand on Debian/Ubuntu: `apt-get update && apt-get install -y postgresql`.\n\

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use xshell::{Shell, cmd};
 
-use crate::{Result, project_root, step};
+use crate::{Result, apt, project_root, step};
 
 /// The Trunk release we build with; 0.22 needs a newer rustc than ours.
 pub const TRUNK_VERSION: &str = "0.21.14";
@@ -292,7 +292,7 @@ fn ensure_browser(sh: &Shell) -> Result<()> {
         return Err(format!("CHROMEDRIVER={} does not exist", driver.display()).into());
     }
     step("chromium and chromedriver: installing (apt-get)");
-    apt_install(sh, &["chromium", "chromium-driver"]).map_err(|err| {
+    apt::install(sh, &["chromium", "chromium-driver"]).map_err(|err| {
         format!(
             "installing Chromium failed ({err}).\n\
              By hand on Debian/Ubuntu: `apt-get update && apt-get install -y chromium chromium-driver`.\n\
@@ -305,36 +305,6 @@ fn ensure_browser(sh: &Shell) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Installs Debian packages with apt-get: directly as root, else through sudo, and
-/// non-interactively either way. When the install fails it updates the package lists and
-/// tries once more, because a fresh machine has none yet.
-pub fn apt_install(sh: &Shell, packages: &[&str]) -> xshell::Result<()> {
-    let root = is_root(sh);
-    let apt_get = |args: &[&str]| {
-        // `sudo env` because sudo drops the caller's environment.
-        let cmd = if root {
-            sh.cmd("apt-get")
-        } else {
-            sh.cmd("sudo")
-                .args(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get"])
-        };
-        cmd.args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .run()
-    };
-    let install = || apt_get(&[&["install", "-y"], packages].concat());
-    install().or_else(|_| {
-        step("apt-get install failed: updating the package lists and retrying");
-        apt_get(&["update"])?;
-        install()
-    })
-}
-
-/// Whether xtask runs as root (as in CI), asked of `id -u` so xtask needs no libc bindings.
-pub fn is_root(sh: &Shell) -> bool {
-    cmd!(sh, "id -u").quiet().read().ok().as_deref() == Some("0")
 }
 
 /// Fails unless `program --version` now prints `want`.
