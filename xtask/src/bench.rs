@@ -2,8 +2,11 @@
 //!
 //! (a) what the first visit downloads, gzipped, against the budget; (b) the IndexedDB store
 //! bench in headless Chromium (`tests/store_bench.rs`); (c) the sync bench against the real
-//! server (`tests/e2e/tests/sync_bench.rs`). The benches print lines starting with `bench:`;
-//! only those are echoed, unless the bench fails, when all of its output is.
+//! server (`tests/e2e/tests/sync_bench.rs`); (d) the load run in the same file: 50 devices
+//! pushing at once to the real server, on SQLite and on a throwaway PostgreSQL, over logs
+//! of 10,000 and 250,000 ops (about a minute and a half each; `LOKET_BENCH_LOAD_SECS`
+//! shortens the measured window). The benches print lines starting with `bench:`; only
+//! those are echoed, unless the bench fails, when all of its output is.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -11,6 +14,7 @@ use std::process::{Command, Stdio};
 use xshell::{Shell, cmd};
 
 use crate::build::{DistFile, PUBLIC_DIR, build_app, build_server, dist_files};
+use crate::postgres::{self, Throwaway};
 use crate::test::e2e_env;
 use crate::tools::{Need, WASM_TARGET, chromedriver, ensure_tools};
 use crate::{Result, dist_dir, project_root, step};
@@ -18,14 +22,18 @@ use crate::{Result, dist_dir, project_root, step};
 /// What the first visit may download, gzipped.
 pub const FIRST_LOAD_BUDGET: u64 = 200 * 1024;
 
-/// Builds the release app and server, then prints the sizes and runs both benches.
+/// The sync bench's tests that make up the load run (the rest is the two-device bench).
+const LOAD_TESTS: &str = "load_";
+
+/// Builds the release app and server, then prints the sizes and runs the benches.
 pub fn bench(sh: &Shell) -> Result<()> {
     ensure_tools(
         sh,
         Need {
             lints: false,
             browser: true,
-            postgres: false,
+            // The load run starts a throwaway PostgreSQL server.
+            postgres: true,
         },
     )?;
     build_app(sh)?;
@@ -61,7 +69,7 @@ pub fn bench(sh: &Shell) -> Result<()> {
     let sync = e2e_env(
         cmd!(
             sh,
-            "cargo test -p loket-e2e --release --test sync_bench -- --nocapture"
+            "cargo test -p loket-e2e --release --test sync_bench -- --nocapture --skip {LOAD_TESTS}"
         ),
         &server,
     );
@@ -73,11 +81,35 @@ pub fn bench(sh: &Shell) -> Result<()> {
     ) {
         failed.push(format!("sync bench: {err}"));
     }
+    if let Err(err) = load(sh, &server) {
+        failed.push(format!("sync load: {err}"));
+    }
     if failed.is_empty() {
         Ok(())
     } else {
         Err(failed.join("\n").into())
     }
+}
+
+/// The load run: one configuration at a time (each starts its own server and would skew
+/// the others' figures), with a throwaway PostgreSQL for those on PostgreSQL. The
+/// PostgreSQL server lives until this returns.
+fn load(sh: &Shell, server: &std::path::Path) -> Result<()> {
+    let pg = Throwaway::start(sh)?;
+    let load = e2e_env(
+        cmd!(
+            sh,
+            "cargo test -p loket-e2e --release --test sync_bench -- --nocapture --test-threads=1 {LOAD_TESTS}"
+        ),
+        server,
+    )
+    .env(postgres::URL_VAR, pg.url());
+    run_bench(
+        "sync load",
+        "50 devices pushing at once to the real server, SQLite and PostgreSQL",
+        "tests/e2e/tests/sync_bench.rs",
+        load,
+    )
 }
 
 /// One row of the size table.
@@ -152,7 +184,7 @@ pub fn size_table(title: &str, sizes: &[Size]) -> String {
     out
 }
 
-/// Runs one bench if its file exists, echoing its `bench:` lines as a small table.
+/// Runs one bench if its file exists, echoing its `bench:` lines as they come.
 fn run_bench(name: &str, what: &str, file: &str, cmd: xshell::Cmd<'_>) -> Result<()> {
     println!("\n{name} ({what})");
     if !project_root().join(file).exists() {
@@ -168,14 +200,15 @@ fn run_bench(name: &str, what: &str, file: &str, cmd: xshell::Cmd<'_>) -> Result
     for line in BufReader::new(stdout).lines() {
         let line = line?;
         match bench_line(&line) {
-            Some(result) => results.push(result.to_owned()),
+            // Shown as it comes: the load run takes minutes.
+            Some(result) => {
+                println!("  {result}");
+                results.push(result.to_owned());
+            }
             None => other.push(line),
         }
     }
     let status = child.wait()?;
-    for result in &results {
-        println!("  {result}");
-    }
     if !status.success() {
         println!("{}", other.join("\n"));
         return Err(format!("{file} failed ({status})").into());

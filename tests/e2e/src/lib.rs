@@ -27,6 +27,7 @@ pub mod api;
 mod browser;
 pub mod check;
 pub mod find;
+pub mod load;
 pub mod postgres;
 mod server;
 pub mod two_devices;
