@@ -135,6 +135,7 @@ impl From<RoundTripError> for ApiError {
         match error {
             RoundTripError::Sync(e) => Self::Sync(e),
             RoundTripError::Store(e) => e.into(),
+            RoundTripError::Task(detail) => Self::Internal(detail),
         }
     }
 }

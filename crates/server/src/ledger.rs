@@ -23,6 +23,9 @@ pub enum RoundTripError {
     /// The database failed (nothing changed).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The task running the round trip panicked or was cancelled (a bug).
+    #[error("the sync task failed: {0}")]
+    Task(String),
 }
 
 /// An office's folded state, behind the lock that serialises its pushes.
@@ -131,13 +134,8 @@ impl Offices {
             }
             Ok(response)
         });
-        task.await.unwrap_or_else(|e| {
-            Err(RoundTripError::Store(StoreError::Corrupt {
-                what: "sync task",
-                key: String::new(),
-                detail: e.to_string(),
-            }))
-        })
+        task.await
+            .unwrap_or_else(|e| Err(RoundTripError::Task(e.to_string())))
     }
 
     /// Forgets every office's state, so it is folded again from the database (after a
