@@ -14,6 +14,7 @@ use loket_core::sync::SyncError;
 use loket_core::{ErrorBody, ErrorCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::sync::Arc;
 use thiserror::Error;
 
 /// The most bytes an API request body may have.
@@ -134,7 +135,10 @@ impl From<RoundTripError> for ApiError {
     fn from(error: RoundTripError) -> Self {
         match error {
             RoundTripError::Sync(e) => Self::Sync(e),
-            RoundTripError::Store(e) => e.into(),
+            RoundTripError::Store(e) => match Arc::try_unwrap(e) {
+                Ok(e) => e.into(),
+                Err(shared) => Self::Internal(shared.to_string()),
+            },
             RoundTripError::Task(detail) => Self::Internal(detail),
         }
     }

@@ -8,7 +8,7 @@
 //! [`telemetry`] (logs that never hold personal data).
 //!
 //! Architecture invariant: handlers never write SQL, and the rules of a step live in
-//! `loket-core`: sync is the core's [`loket_core::sync::serve`] over a window of the
+//! `loket-core`: sync is the core's [`loket_core::sync::accept`] over a lookup of the
 //! database, the same function the in-memory `Ledger` of the property tests runs.
 
 pub mod admin_code;

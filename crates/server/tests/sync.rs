@@ -512,7 +512,99 @@ both!(
     an_op_id_of_another_device_is_refused_and_rolls_the_push_back,
     bodies_over_one_mebibyte_are_refused,
     state_and_seqs_survive_a_restart,
+    pushes_at_once_each_land_once_in_one_order,
+    a_device_far_behind_reads_every_op_once_in_order,
 );
+
+/// Devices pushing at the same moment are decided together; each op still gets one
+/// sequence number of its own, each device's answers follow its cursor, and the log holds
+/// every op once.
+async fn pushes_at_once_each_land_once_in_one_order() {
+    let app = std::sync::Arc::new(TestApp::start().await);
+    let first = app.enrol("Loket 1").await;
+    let base = app.staff_office(&first).await;
+    let mut devices = vec![first];
+    for n in 2..=8 {
+        devices.push(app.enrol(&format!("Loket {n}")).await);
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for device in devices {
+        let app = app.clone();
+        tasks.spawn(async move {
+            let mut cursor = base;
+            let mut seqs = Vec::new();
+            for round in 0..5u16 {
+                let push: Vec<_> = (1..=3).map(|n| issue(&device, round * 3 + n)).collect();
+                let (status, answer) = app.sync(&device, cursor, &push).await;
+                assert_eq!(status, StatusCode::OK, "{answer}");
+                let pushed = pushed_seqs(&answer);
+                let pulled = pulled_seqs(&answer);
+                // The answer holds the device's own ops, after its cursor, in order.
+                assert!(pulled.windows(2).all(|w| w[0] < w[1]), "{pulled:?}");
+                assert!(pulled.first().is_none_or(|&s| s > cursor), "{pulled:?}");
+                assert!(pushed.iter().all(|s| pulled.contains(s)), "{answer}");
+                cursor = answer["cursor"].as_u64().unwrap();
+                seqs.extend(pushed);
+            }
+            seqs
+        });
+    }
+    let mut seqs = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        seqs.extend(done.unwrap());
+    }
+    seqs.sort_unstable();
+    assert_eq!(seqs, (base + 1..=base + 120).collect::<Vec<_>>());
+    assert_eq!(app.count("ops").await, base as i64 + 120);
+}
+
+/// A device more than a full pull behind is answered from the database, the rest from
+/// what the server keeps in memory: paging through the whole log from nothing gives every
+/// op once, in order, with what was stored.
+async fn a_device_far_behind_reads_every_op_once_in_order() {
+    let app = TestApp::start().await;
+    let device = app.enrol("Loket 1").await;
+    let base = app.staff_office(&device).await;
+    let mut cursor = base;
+    let mut pushed = Vec::new();
+    for round in 0..5u16 {
+        let push: Vec<_> = (1..=500).map(|n| issue(&device, round * 500 + n)).collect();
+        let (status, answer) = app.sync(&device, cursor, &push).await;
+        assert_eq!(status, StatusCode::OK);
+        cursor = base + pushed.len() as u64 + 500;
+        pushed.extend(push);
+        // Only the newest ops come back: the device pages on from its own cursor.
+        assert!(answer["cursor"].as_u64().unwrap() <= cursor);
+    }
+    let late = app.enrol("Loket 2").await;
+    let (mut cursor, mut ops) = (0, Vec::new());
+    loop {
+        let (status, page) = app.sync(&late, cursor, &[]).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let page: loket_core::sync::SyncResponse = serde_json::from_str(&page.to_string()).unwrap();
+        cursor = page.cursor;
+        ops.extend(page.ops);
+        if !page.more {
+            break;
+        }
+    }
+    let seqs: Vec<u64> = ops.iter().map(|o| o.seq).collect();
+    assert_eq!(seqs, (1..=base + 2500).collect::<Vec<_>>());
+    // Ops travel with their times in milliseconds: compare what they are, not the clock.
+    let tickets: Vec<_> = ops[base as usize..]
+        .iter()
+        .map(|o| (o.op.id, &o.op.body))
+        .collect();
+    let sent: Vec<_> = pushed.iter().map(|op| (op.id, &op.body)).collect();
+    assert!(
+        tickets == sent,
+        "the log's ops are not the ones pushed, in order"
+    );
+    assert!(
+        ops.iter()
+            .all(|o| o.outcome == loket_core::Outcome::Applied)
+    );
+}
 
 /// A pull is answered gzipped to a client that accepts it (the browser always does), and
 /// unpacks to the same answer.

@@ -1,7 +1,8 @@
 //! Benchmarks, not behaviour tests, over HTTP with the protocol code the app runs:
 //! - how fast the real server takes in 10,000 ops from one device and hands them to
 //!   another (`sync_10000_ops_between_two_devices`);
-//! - the load run (`load_*`): 50 devices pushing at once to one server, closed loop, on
+//! - the load run (`load_*`): 50 devices pushing at once to one server, closed loop and
+//!   paced at the goal rate, on
 //!   SQLite and on PostgreSQL, over a log of 10,000 and of 250,000 ops
 //!   ([`loket_e2e::load`] says how, and why its devices are cheap clients).
 //!

@@ -2,7 +2,8 @@
 //! [`serve`] as the real server.
 
 use super::{
-    Epoch, Log, MAX_PULL, Origin, Pushed, ServerOp, SyncError, SyncRequest, SyncResponse, serve,
+    Epoch, Log, LogTail, MAX_PULL, Origin, Pushed, ServerOp, SyncError, SyncRequest, SyncResponse,
+    serve,
 };
 use crate::ids::{DeviceLetter, OpId};
 use crate::op::{Op, OpBody};
@@ -59,7 +60,9 @@ impl Log for MemoryLog {
         });
         self.head
     }
+}
 
+impl LogTail for MemoryLog {
     fn after(&self, cursor: u64, limit: usize) -> (Vec<ServerOp>, bool) {
         let start = self.ops.partition_point(|o| o.seq <= cursor);
         let end = start.saturating_add(limit).min(self.ops.len());

@@ -35,7 +35,7 @@ mod serve;
 
 pub use ledger::{Ledger, MemoryLog};
 pub use replica::{Received, Replica};
-pub use serve::{Log, Origin, serve};
+pub use serve::{Accepted, Log, LogTail, Origin, Sequenced, accept, serve};
 
 use crate::error_code::ErrorCode;
 use crate::ids::OpId;
@@ -115,15 +115,16 @@ pub struct SyncRequest {
     pub push: Vec<Op>,
 }
 
-/// The server's half of a round trip.
+/// The server's half of a round trip. `O` is how its ops travel: a device reads
+/// [`ServerOp`]s; the server writes them as the JSON it stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SyncResponse {
+pub struct SyncResponse<O = ServerOp> {
     /// The history `cursor` belongs to: the device sends it back next time.
     pub epoch: Epoch,
     /// What became of each pushed op, in push order.
     pub pushed: Vec<Pushed>,
     /// Ops after the request's cursor, in server order.
-    pub ops: Vec<ServerOp>,
+    pub ops: Vec<O>,
     /// The cursor to send next time.
     pub cursor: u64,
     /// More ops wait after `cursor`: sync again.

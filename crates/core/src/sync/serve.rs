@@ -22,6 +22,10 @@ pub trait Log {
     fn find(&self, id: &OpId) -> Option<&ServerOp>;
     /// Appends an op with its outcome as the next sequence number, and returns it.
     fn append(&mut self, op: Op, outcome: Outcome) -> u64;
+}
+
+/// The ops of a log after a cursor, as an answer hands them back.
+pub trait LogTail {
     /// Up to `limit` ops after `cursor`, in order, and whether more follow.
     fn after(&self, cursor: u64, limit: usize) -> (Vec<ServerOp>, bool);
 }
@@ -49,38 +53,89 @@ impl Origin {
 }
 
 /// One round trip against `log` and the office's folded `state` (kept in step with the
-/// log: every appended op is folded into it, in order).
-///
-/// The whole request is checked before anything is appended, so a refused request changes
-/// nothing: the epoch and cursor, the push's size and repeats, each op's origin, and ids
-/// reused for different ops. Then each op in push order: one already in the log is answered
-/// with its first outcome; a new one whose shape or time the server does not accept is
-/// appended as refused (kept, and shown to its maker, never blocking the ops behind it);
-/// any other is folded and appended with its outcome. The answer holds up to `page` ops
-/// after the cursor.
+/// log: every appended op is folded into it, in order): [`accept`], then the answer of
+/// up to `page` ops after the request's cursor ([`Accepted::answer`]).
 pub fn serve(
-    log: &mut impl Log,
+    log: &mut (impl Log + LogTail),
     state: &mut OfficeState,
     origin: &Origin,
     request: SyncRequest,
     now: DateTime<Utc>,
     page: usize,
 ) -> Result<SyncResponse, SyncError> {
+    let accepted = accept(log, state, origin, request, now)?;
+    let tail = log.after(accepted.cursor, page.max(1));
+    Ok(accepted.answer(tail, now))
+}
+
+/// The push half of a round trip, decided: what the answer says besides the ops it
+/// hands back. A server may read those ops later, outside whatever serialises its pushes
+/// (ops appended meanwhile only make the answer fresher).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    /// The history the log was when the push was decided.
+    pub epoch: Epoch,
+    /// What became of each pushed op, in push order.
+    pub pushed: Vec<Pushed>,
+    /// The request's cursor: the answer's ops come after it.
+    pub cursor: u64,
+}
+
+/// An op in server order, in whatever form a log hands it back (the server keeps them
+/// as the JSON it stored, the tests as [`ServerOp`]s).
+pub trait Sequenced {
+    /// Its place in the server's order.
+    fn seq(&self) -> u64;
+}
+
+impl Sequenced for ServerOp {
+    fn seq(&self) -> u64 {
+        self.seq
+    }
+}
+
+impl Accepted {
+    /// The answer, with `tail`: ops after [`Accepted::cursor`] in order, and whether more
+    /// follow them (as [`Log::after`] gives them). The next cursor is the last op's.
+    pub fn answer<O: Sequenced>(self, tail: (Vec<O>, bool), now: DateTime<Utc>) -> SyncResponse<O> {
+        let (ops, more) = tail;
+        let cursor = ops.last().map_or(self.cursor, Sequenced::seq);
+        SyncResponse {
+            epoch: self.epoch,
+            pushed: self.pushed,
+            ops,
+            cursor,
+            more,
+            server_ms: now.timestamp_millis(),
+        }
+    }
+}
+
+/// Decides a request against `log` and `state`, appending what it pushes.
+///
+/// The whole request is checked before anything is appended, so a refused request changes
+/// nothing: the epoch and cursor, the push's size and repeats, each op's origin, and ids
+/// reused for different ops. Then each op in push order: one already in the log is answered
+/// with its first outcome; a new one whose shape or time the server does not accept is
+/// appended as refused (kept, and shown to its maker, never blocking the ops behind it);
+/// any other is folded and appended with its outcome.
+pub fn accept(
+    log: &mut impl Log,
+    state: &mut OfficeState,
+    origin: &Origin,
+    request: SyncRequest,
+    now: DateTime<Utc>,
+) -> Result<Accepted, SyncError> {
     check_request(log, origin, &request)?;
     let pushed = request
         .push
         .into_iter()
         .map(|op| push_one(log, state, op, now))
         .collect();
-    let (ops, more) = log.after(request.cursor, page.max(1));
-    let cursor = ops.last().map_or(request.cursor, |o| o.seq);
-    Ok(SyncResponse {
+    Ok(Accepted {
         epoch: log.epoch().clone(),
         pushed,
-        ops,
-        cursor,
-        more,
-        server_ms: now.timestamp_millis(),
+        cursor: request.cursor,
     })
 }
 

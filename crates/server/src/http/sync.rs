@@ -1,10 +1,12 @@
 //! `POST /api/sync`: one round trip of the sync protocol. The handler authenticates the
 //! device and hands the request to [`Offices::round_trip`](crate::ledger::Offices::round_trip),
-//! which runs the core's [`loket_core::sync::serve`]: every rule of sync lives there.
+//! which runs the core's [`loket_core::sync::accept`] and answers with
+//! [`loket_core::sync::Accepted::answer`]: every rule of sync lives there.
 
 use crate::AppState;
 use crate::auth::AuthDevice;
 use crate::error::{ApiError, Json};
+use crate::store::RawOp;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
@@ -19,7 +21,7 @@ async fn sync(
     State(state): State<AppState>,
     AuthDevice(device): AuthDevice,
     Json(request): Json<SyncRequest>,
-) -> Result<Json<SyncResponse>, ApiError> {
+) -> Result<Json<SyncResponse<RawOp>>, ApiError> {
     let origin = Origin {
         office: device.office,
         device: device.id,

@@ -3,17 +3,22 @@
 //! methods of [`Store`]; both backends implement [`Backend`], so they cannot drift apart,
 //! and `DATABASE_URL` picks one (`sqlite://…` or `postgres://…`).
 //!
-//! A push is read and written in two steps around the core's rules: [`Store::window`]
-//! reads what `loket_core::sync::serve` needs for one request (the office's epoch and head,
-//! the pushed ids already stored, the ops after the cursor), and [`Store::append`] writes
-//! what it appended, in one transaction that fails if the head moved meanwhile.
+//! A push is read and written in two steps around the core's rules: [`Store::lookup`]
+//! reads what `loket_core::sync::accept` needs to decide pushes (the office's epoch and
+//! head, the pushed ids already stored), and [`Store::append`] writes what it appended, in
+//! one transaction that fails if the head moved meanwhile. Answers read ops as stored
+//! JSON ([`RawOp`], [`Store::tail`]), never parsed.
 
 mod postgres;
+mod raw;
 mod sqlite;
+
+pub use raw::RawOp;
 
 use chrono::{SecondsFormat, Utc};
 use loket_core::sync::{Epoch, ServerOp};
 use loket_core::{DeviceId, DeviceLetter, IdError, Office, OfficeCode, OpId};
+use serde::Serialize;
 use thiserror::Error;
 
 /// The settings key of an office's admin code hash.
@@ -83,17 +88,15 @@ pub struct Device {
     pub letter: DeviceLetter,
 }
 
-/// What one sync request needs of an office's log, read in one transaction.
+/// What deciding pushes needs of an office's log, read in one transaction.
 #[derive(Debug, Clone)]
-pub struct LogWindow {
+pub struct Lookup {
     /// The history the log is.
     pub epoch: Epoch,
     /// The last sequence number given out.
     pub head: u64,
     /// The pushed ids already stored, with their ops (of any office: ids are global).
     pub known: Vec<ServerOp>,
-    /// Ops after the cursor, one more than the page when more follow.
-    pub tail: Vec<ServerOp>,
 }
 
 /// An office's head and epoch.
@@ -147,22 +150,24 @@ pub trait Backend {
     async fn device_by_token_hash(&self, hash: &str) -> Result<Option<Device>, StoreError>;
     /// Every office's epoch and head.
     async fn heads(&self) -> Result<Vec<LogHead>, StoreError>;
-    /// What a sync request of `office` needs: see [`LogWindow`].
-    async fn window(
+    /// What deciding pushes of `office` needs: see [`Lookup`].
+    async fn lookup(&self, office: &OfficeCode, ids: &[OpId]) -> Result<Lookup, StoreError>;
+    /// Up to `limit` ops of `office` after `cursor`, in order, as stored.
+    async fn tail(
         &self,
         office: &OfficeCode,
-        ids: &[OpId],
         cursor: u64,
         limit: usize,
-    ) -> Result<LogWindow, StoreError>;
+    ) -> Result<Vec<RawOp>, StoreError>;
     /// Writes appended ops (the next sequence numbers after `head`) in one durable
-    /// transaction; [`StoreError::HeadMoved`] and nothing written if the head is not `head`.
+    /// transaction and statement; [`StoreError::HeadMoved`] and nothing written if the head
+    /// is not `head`. Returns them as stored.
     async fn append(
         &self,
         office: &OfficeCode,
         head: u64,
         ops: &[ServerOp],
-    ) -> Result<(), StoreError>;
+    ) -> Result<Vec<RawOp>, StoreError>;
     /// Every op of an office in server order, to fold its state at start-up.
     async fn office_log(&self, office: &OfficeCode) -> Result<Vec<ServerOp>, StoreError>;
     /// Gives an office's log a new history after a restore, its next sequence numbers
@@ -302,15 +307,19 @@ impl Store {
         each!(self.heads())
     }
 
-    /// See [`Backend::window`].
-    pub async fn window(
+    /// See [`Backend::lookup`].
+    pub async fn lookup(&self, office: &OfficeCode, ids: &[OpId]) -> Result<Lookup, StoreError> {
+        each!(self.lookup(office, ids))
+    }
+
+    /// See [`Backend::tail`].
+    pub async fn tail(
         &self,
         office: &OfficeCode,
-        ids: &[OpId],
         cursor: u64,
         limit: usize,
-    ) -> Result<LogWindow, StoreError> {
-        each!(self.window(office, ids, cursor, limit))
+    ) -> Result<Vec<RawOp>, StoreError> {
+        each!(self.tail(office, cursor, limit))
     }
 
     /// See [`Backend::append`].
@@ -319,7 +328,7 @@ impl Store {
         office: &OfficeCode,
         head: u64,
         ops: &[ServerOp],
-    ) -> Result<(), StoreError> {
+    ) -> Result<Vec<RawOp>, StoreError> {
         each!(self.append(office, head, ops))
     }
 
@@ -420,6 +429,7 @@ fn next_letter(office: &OfficeCode, enrolled: i64) -> Result<DeviceLetter, Store
 }
 
 /// An op's columns as stored.
+#[derive(Serialize)]
 struct OpColumns {
     id: String,
     seq: i64,
@@ -443,4 +453,18 @@ fn columns(o: &ServerOp) -> Result<OpColumns, StoreError> {
         outcome: serde_json::to_string(&o.outcome).map_err(|e| corrupt("op", &id, e))?,
         id,
     })
+}
+
+impl OpColumns {
+    /// The op as an answer hands it back.
+    fn raw(&self) -> Result<RawOp, StoreError> {
+        RawOp::new(seq_of(self.seq), &self.body, &self.outcome)
+    }
+}
+
+/// The columns of ops about to be appended, and the ops as answers will hand them back.
+fn append_rows(ops: &[ServerOp]) -> Result<(Vec<OpColumns>, Vec<RawOp>), StoreError> {
+    let rows = ops.iter().map(columns).collect::<Result<Vec<_>, _>>()?;
+    let raw = rows.iter().map(OpColumns::raw).collect::<Result<_, _>>()?;
+    Ok((rows, raw))
 }

@@ -5,8 +5,9 @@
 //! enrolments or pushes of one office queue instead of racing.
 
 use super::{
-    Backend, Device, DeviceRow, HeadRow, LogHead, LogWindow, OfficeRow, OpRow, StoreError, columns,
-    corrupt, db_int, device_of, head_of, next_letter, now, office_of, server_op,
+    Backend, Device, DeviceRow, HeadRow, LogHead, Lookup, OfficeRow, OpColumns, OpRow, RawOp,
+    StoreError, append_rows, corrupt, db_int, device_of, head_of, next_letter, now, office_of,
+    raw::raw_op, server_op,
 };
 use loket_core::sync::{Epoch, ServerOp};
 use loket_core::{DeviceId, Office, OfficeCode, OpId};
@@ -193,14 +194,8 @@ impl Backend for PgStore {
         rows.into_iter().map(head_of).collect()
     }
 
-    async fn window(
-        &self,
-        office: &OfficeCode,
-        ids: &[OpId],
-        cursor: u64,
-        limit: usize,
-    ) -> Result<LogWindow, StoreError> {
-        // One read transaction: the head, the known ids and the tail agree with each other.
+    async fn lookup(&self, office: &OfficeCode, ids: &[OpId]) -> Result<Lookup, StoreError> {
+        // One read transaction: the head and the known ids agree with each other.
         let mut tx = self.pool.begin().await?;
         let head: Option<HeadRow> =
             sqlx::query_as("SELECT code, epoch, head FROM offices WHERE code = $1")
@@ -212,30 +207,34 @@ impl Backend for PgStore {
             Vec::new()
         } else {
             let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-            sqlx::query_as(
-                "SELECT seq, body, outcome FROM ops
-                 WHERE id = ANY($1)",
-            )
-            .bind(ids)
-            .fetch_all(&mut *tx)
-            .await?
+            sqlx::query_as("SELECT seq, body, outcome FROM ops WHERE id = ANY($1)")
+                .bind(ids)
+                .fetch_all(&mut *tx)
+                .await?
         };
-        // One row past the page tells whether there are more, without a second query.
-        let tail: Vec<OpRow> = sqlx::query_as(
+        tx.commit().await?;
+        Ok(Lookup {
+            epoch: head.epoch,
+            head: head.head,
+            known: known.into_iter().map(server_op).collect::<Result<_, _>>()?,
+        })
+    }
+
+    async fn tail(
+        &self,
+        office: &OfficeCode,
+        cursor: u64,
+        limit: usize,
+    ) -> Result<Vec<RawOp>, StoreError> {
+        let rows: Vec<OpRow> = sqlx::query_as(
             "SELECT seq, body, outcome FROM ops WHERE office = $1 AND seq > $2 ORDER BY seq LIMIT $3",
         )
         .bind(office.as_str())
         .bind(db_int(cursor))
-        .bind(db_int(limit as u64 + 1))
-        .fetch_all(&mut *tx)
+        .bind(db_int(limit as u64))
+        .fetch_all(&self.pool)
         .await?;
-        tx.commit().await?;
-        Ok(LogWindow {
-            epoch: head.epoch,
-            head: head.head,
-            known: known.into_iter().map(server_op).collect::<Result<_, _>>()?,
-            tail: tail.into_iter().map(server_op).collect::<Result<_, _>>()?,
-        })
+        rows.into_iter().map(raw_op).collect()
     }
 
     async fn append(
@@ -243,10 +242,11 @@ impl Backend for PgStore {
         office: &OfficeCode,
         head: u64,
         ops: &[ServerOp],
-    ) -> Result<(), StoreError> {
+    ) -> Result<Vec<RawOp>, StoreError> {
         let Some(last) = ops.last() else {
-            return Ok(());
+            return Ok(Vec::new());
         };
+        let (rows, raw) = append_rows(ops)?;
         let mut tx = self.pool.begin().await?;
         let moved = sqlx::query("UPDATE offices SET head = $1 WHERE code = $2 AND head = $3")
             .bind(db_int(last.seq))
@@ -257,28 +257,29 @@ impl Backend for PgStore {
         if moved.rows_affected() != 1 {
             return Err(StoreError::HeadMoved(office.clone()));
         }
-        let received_at = now();
-        for o in ops {
-            let c = columns(o)?;
-            sqlx::query(
-                "INSERT INTO ops (office, seq, id, device, actor, kind, at, body, outcome, received_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(office.as_str())
-            .bind(c.seq)
-            .bind(c.id)
-            .bind(c.device)
-            .bind(c.actor)
-            .bind(c.kind)
-            .bind(c.at)
-            .bind(c.body)
-            .bind(c.outcome)
-            .bind(&received_at)
-            .execute(&mut *tx)
-            .await?;
-        }
+        // Every row in one statement, one column an array: a push of many ops is one round
+        // trip to the database, not one per op.
+        let column = |f: fn(&OpColumns) -> &str| rows.iter().map(f).collect::<Vec<&str>>();
+        let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
+        sqlx::query(
+            "INSERT INTO ops (office, seq, id, device, actor, kind, at, body, outcome, received_at)
+             SELECT $1, r.*, $10 FROM UNNEST($2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[],
+                 $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::TEXT[]) AS r",
+        )
+        .bind(office.as_str())
+        .bind(seqs)
+        .bind(column(|r| &r.id))
+        .bind(column(|r| &r.device))
+        .bind(column(|r| &r.actor))
+        .bind(column(|r| r.kind))
+        .bind(column(|r| &r.at))
+        .bind(column(|r| &r.body))
+        .bind(column(|r| &r.outcome))
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(raw)
     }
 
     async fn office_log(&self, office: &OfficeCode) -> Result<Vec<ServerOp>, StoreError> {

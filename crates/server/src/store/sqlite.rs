@@ -6,8 +6,9 @@
 //! the busy timeout instead of failing half way with "database is locked".
 
 use super::{
-    Backend, Device, DeviceRow, HeadRow, LogHead, LogWindow, OfficeRow, OpRow, StoreError, columns,
-    corrupt, db_int, device_of, head_of, next_letter, now, office_of, server_op,
+    Backend, Device, DeviceRow, HeadRow, LogHead, Lookup, OfficeRow, OpRow, RawOp, StoreError,
+    append_rows, corrupt, db_int, device_of, head_of, next_letter, now, office_of, raw::raw_op,
+    server_op,
 };
 use loket_core::sync::{Epoch, ServerOp};
 use loket_core::{DeviceId, Office, OfficeCode, OpId};
@@ -229,14 +230,8 @@ impl Backend for SqliteStore {
         rows.into_iter().map(head_of).collect()
     }
 
-    async fn window(
-        &self,
-        office: &OfficeCode,
-        ids: &[OpId],
-        cursor: u64,
-        limit: usize,
-    ) -> Result<LogWindow, StoreError> {
-        // One read transaction: the head, the known ids and the tail agree with each other.
+    async fn lookup(&self, office: &OfficeCode, ids: &[OpId]) -> Result<Lookup, StoreError> {
+        // One read transaction: the head and the known ids agree with each other.
         let mut tx = self.pool.begin().await?;
         let head: Option<HeadRow> =
             sqlx::query_as("SELECT code, epoch, head FROM offices WHERE code = ?")
@@ -257,22 +252,29 @@ impl Backend for SqliteStore {
             .fetch_all(&mut *tx)
             .await?
         };
-        // One row past the page tells whether there are more, without a second query.
-        let tail: Vec<OpRow> = sqlx::query_as(
+        tx.commit().await?;
+        Ok(Lookup {
+            epoch: head.epoch,
+            head: head.head,
+            known: known.into_iter().map(server_op).collect::<Result<_, _>>()?,
+        })
+    }
+
+    async fn tail(
+        &self,
+        office: &OfficeCode,
+        cursor: u64,
+        limit: usize,
+    ) -> Result<Vec<RawOp>, StoreError> {
+        let rows: Vec<OpRow> = sqlx::query_as(
             "SELECT seq, body, outcome FROM ops WHERE office = ? AND seq > ? ORDER BY seq LIMIT ?",
         )
         .bind(office.as_str())
         .bind(db_int(cursor))
-        .bind(db_int(limit as u64 + 1))
-        .fetch_all(&mut *tx)
+        .bind(db_int(limit as u64))
+        .fetch_all(&self.pool)
         .await?;
-        tx.commit().await?;
-        Ok(LogWindow {
-            epoch: head.epoch,
-            head: head.head,
-            known: known.into_iter().map(server_op).collect::<Result<_, _>>()?,
-            tail: tail.into_iter().map(server_op).collect::<Result<_, _>>()?,
-        })
+        rows.into_iter().map(raw_op).collect()
     }
 
     async fn append(
@@ -280,10 +282,13 @@ impl Backend for SqliteStore {
         office: &OfficeCode,
         head: u64,
         ops: &[ServerOp],
-    ) -> Result<(), StoreError> {
+    ) -> Result<Vec<RawOp>, StoreError> {
         let Some(last) = ops.last() else {
-            return Ok(());
+            return Ok(Vec::new());
         };
+        let (rows, raw) = append_rows(ops)?;
+        // Every row in one statement: a push of many ops costs one call into SQLite.
+        let rows = serde_json::to_string(&rows).map_err(|e| corrupt("op", last.seq, e))?;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let moved = sqlx::query("UPDATE offices SET head = ? WHERE code = ? AND head = ?")
             .bind(db_int(last.seq))
@@ -294,28 +299,20 @@ impl Backend for SqliteStore {
         if moved.rows_affected() != 1 {
             return Err(StoreError::HeadMoved(office.clone()));
         }
-        let received_at = now();
-        for o in ops {
-            let c = columns(o)?;
-            sqlx::query(
-                "INSERT INTO ops (office, seq, id, device, actor, kind, at, body, outcome, received_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(office.as_str())
-            .bind(c.seq)
-            .bind(c.id)
-            .bind(c.device)
-            .bind(c.actor)
-            .bind(c.kind)
-            .bind(c.at)
-            .bind(c.body)
-            .bind(c.outcome)
-            .bind(&received_at)
-            .execute(&mut *tx)
-            .await?;
-        }
+        sqlx::query(
+            "INSERT INTO ops (office, seq, id, device, actor, kind, at, body, outcome, received_at)
+             SELECT ?, value ->> '$.seq', value ->> '$.id', value ->> '$.device',
+                    value ->> '$.actor', value ->> '$.kind', value ->> '$.at',
+                    value ->> '$.body', value ->> '$.outcome', ?
+             FROM json_each(?) ORDER BY key",
+        )
+        .bind(office.as_str())
+        .bind(now())
+        .bind(rows)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(raw)
     }
 
     async fn office_log(&self, office: &OfficeCode) -> Result<Vec<ServerOp>, StoreError> {

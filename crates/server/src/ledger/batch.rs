@@ -1,0 +1,143 @@
+//! Pushes decided together: one lookup of every pushed id, the core's [`accept`] for each
+//! push in arrival order over one [`BatchLog`], then one transaction for all they appended.
+//!
+//! Each push is still decided on its own: one that is refused changes nothing and gets
+//! its own error, and the pushes after it see the log as the ones before it left it. Only
+//! the write is shared, so if it fails every push of the batch is told so (none of them
+//! was written).
+
+use super::{Live, Office, RoundTripError, write};
+use crate::store::{Lookup, Store};
+use loket_core::sync::{Accepted, Epoch, Log, Origin, ServerOp, SyncRequest, accept};
+use loket_core::{Op, OpId, Outcome};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+/// The most ops one batch decides: a bound on one transaction, well above a full push.
+pub const MAX_BATCH_OPS: usize = 4 * loket_core::sync::MAX_PUSH;
+
+/// A push waiting to be decided, and where its decision goes.
+pub struct Job {
+    /// The device that pushed.
+    pub origin: Origin,
+    /// Its request.
+    pub request: SyncRequest,
+    /// The server's clock when it arrived.
+    pub now: chrono::DateTime<chrono::Utc>,
+    /// The pusher's end.
+    pub reply: oneshot::Sender<Result<Accepted, RoundTripError>>,
+}
+
+/// Decides `jobs` in order against the office's state, writes what they appended in one
+/// transaction, and answers each.
+pub async fn decide(store: &Store, slot: &Office, live: &mut Live, jobs: Vec<Job>) {
+    let ids: Vec<OpId> = jobs
+        .iter()
+        .flat_map(|job| job.request.push.iter().map(|op| op.id))
+        .collect();
+    let lookup = match store.lookup(&slot.code, &ids).await {
+        Ok(lookup) => lookup,
+        Err(e) => {
+            let e = Arc::new(e);
+            for job in jobs {
+                let _ = job.reply.send(Err(RoundTripError::Store(e.clone())));
+            }
+            return;
+        }
+    };
+    let mut log = BatchLog::new(lookup);
+    // From the first fold until the write is done the state may hold ops the database
+    // does not (a panic half way included): it is folded again unless this ends well.
+    live.stale = true;
+    let decided: Vec<_> = jobs
+        .into_iter()
+        .map(|job| {
+            let result = accept(&mut log, &mut live.state, &job.origin, job.request, job.now);
+            (job.reply, result)
+        })
+        .collect();
+    let written = if log.appended.is_empty() {
+        live.stale = false;
+        Ok(())
+    } else {
+        match store
+            .append(&slot.code, log.head_before, &log.appended)
+            .await
+        {
+            Ok(raw) => {
+                live.stale = false;
+                write(&slot.recent).appended(&log.epoch, log.head_before, raw);
+                Ok(())
+            }
+            Err(e) => {
+                // The commit may have reached the disk or not: what the log holds is
+                // unknown until it is folded again.
+                write(&slot.recent).forget();
+                Err(Arc::new(e))
+            }
+        }
+    };
+    for (reply, result) in decided {
+        let result = match (&written, result) {
+            (_, Err(refused)) => Err(RoundTripError::Sync(refused)),
+            (Ok(()), Ok(accepted)) => Ok(accepted),
+            (Err(e), Ok(_)) => Err(RoundTripError::Store(e.clone())),
+        };
+        // A pusher that stopped waiting needs no answer; its ops are written all the same.
+        let _ = reply.send(result);
+    }
+}
+
+/// The part of an office's log a batch needs, as a [`Log`] for [`accept`]: the epoch and
+/// head, the pushed ids already stored, and what the batch appends.
+pub struct BatchLog {
+    epoch: Epoch,
+    head_before: u64,
+    head: u64,
+    known: HashMap<OpId, ServerOp>,
+    appended: Vec<ServerOp>,
+    /// Where each appended id is in `appended`.
+    index: HashMap<OpId, usize>,
+}
+
+impl BatchLog {
+    /// The log as `lookup` read it.
+    pub fn new(lookup: Lookup) -> Self {
+        Self {
+            epoch: lookup.epoch,
+            head_before: lookup.head,
+            head: lookup.head,
+            known: lookup.known.into_iter().map(|o| (o.op.id, o)).collect(),
+            appended: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+}
+
+impl Log for BatchLog {
+    fn epoch(&self) -> &Epoch {
+        &self.epoch
+    }
+
+    fn head(&self) -> u64 {
+        self.head
+    }
+
+    fn find(&self, id: &OpId) -> Option<&ServerOp> {
+        self.known
+            .get(id)
+            .or_else(|| self.index.get(id).map(|&i| &self.appended[i]))
+    }
+
+    fn append(&mut self, op: Op, outcome: Outcome) -> u64 {
+        self.head += 1;
+        self.index.insert(op.id, self.appended.len());
+        self.appended.push(ServerOp {
+            seq: self.head,
+            op,
+            outcome,
+        });
+        self.head
+    }
+}
