@@ -514,6 +514,8 @@ both!(
     state_and_seqs_survive_a_restart,
     pushes_at_once_each_land_once_in_one_order,
     a_device_far_behind_reads_every_op_once_in_order,
+    a_log_moved_behind_the_server_is_read_again,
+    pushes_decided_together_are_each_their_own,
 );
 
 /// Devices pushing at the same moment are decided together; each op still gets one
@@ -604,6 +606,21 @@ async fn a_device_far_behind_reads_every_op_once_in_order() {
         ops.iter()
             .all(|o| o.outcome == loket_core::Outcome::Applied)
     );
+
+    // After a restart the newest ops are read back into memory: the same pages again.
+    let mut app = app;
+    app.restart().await;
+    let (mut cursor, mut again) = (0, Vec::new());
+    loop {
+        let (_, page) = app.sync(&late, cursor, &[]).await;
+        let page: loket_core::sync::SyncResponse = serde_json::from_str(&page.to_string()).unwrap();
+        cursor = page.cursor;
+        again.extend(page.ops);
+        if !page.more {
+            break;
+        }
+    }
+    assert!(again == ops, "the log reads differently after a restart");
 }
 
 /// A pull is answered gzipped to a client that accepts it (the browser always does), and
@@ -643,4 +660,106 @@ async fn pulls_are_gzipped_for_clients_that_accept_it() {
         text.len(),
         body.len()
     );
+}
+
+/// A log moved by someone else (a restore, or another writer) is read again before the
+/// next push is decided: nothing is given a number twice, and every op reads back once.
+async fn a_log_moved_behind_the_server_is_read_again() {
+    let app = TestApp::start().await;
+    let device = app.enrol("Loket 1").await;
+    let base = app.staff_office(&device).await;
+    let (status, _) = app.sync(&device, base, &[issue(&device, 1)]).await;
+    assert_eq!(status, StatusCode::OK);
+    // Five numbers given out that this server never saw (as `mark-restored --lost-head`).
+    sqlx::query("UPDATE offices SET head = head + 5")
+        .execute(&app.db().await)
+        .await
+        .unwrap();
+    let (status, answer) = app.sync(&device, base + 1, &[issue(&device, 2)]).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(pushed_seqs(&answer), [base + 7]);
+    assert_eq!(pulled_seqs(&answer), [base + 7]);
+    // A pull with a cursor in the gap is not "ahead" of the log.
+    let (status, answer) = app.sync(&device, base + 7, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let (_, all) = app.sync(&device, 0, &[]).await;
+    let mut seqs: Vec<u64> = (1..=base + 1).collect();
+    seqs.push(base + 7);
+    assert_eq!(pulled_seqs(&all), seqs);
+
+    // A new history made behind the server's back: a push from the old one is refused
+    // for what the database says, not for what the server last knew.
+    let old = app.epoch(&device.office).await;
+    let new = "0123456789abcdef0123456789abcdef";
+    sqlx::query("UPDATE offices SET epoch = $1")
+        .bind(new)
+        .execute(&app.db().await)
+        .await
+        .unwrap();
+    let push = json!({"epoch": old, "cursor": base + 7, "push": [issue(&device, 3)]});
+    let (status, answer) = app.post("/api/sync", Some(&device.token), &push).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    assert_eq!(answer["error"], "history_changed");
+    // From then on pulls name the new history too.
+    let (status, answer) = app.sync(&device, 0, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["epoch"], new);
+    assert_eq!(app.count("ops").await, base as i64 + 2);
+}
+
+/// Pushes decided in one batch are each decided alone: one refused changes nothing of
+/// the others, and the same op pushed twice at once lands once.
+async fn pushes_decided_together_are_each_their_own() {
+    let app = std::sync::Arc::new(TestApp::start().await);
+    let a = app.enrol("Loket 1").await;
+    let b = app.enrol("Loket 2").await;
+    let base = app.staff_office(&a).await;
+    let twice = issue(&b, 1);
+    // A ticket of B's pushed by A is not A's to push: refused whole.
+    let not_mine = issue(&b, 2);
+    let pushes = vec![
+        (a.clone(), vec![issue(&a, 1)]),
+        (b.clone(), vec![twice.clone()]),
+        (a.clone(), vec![issue(&a, 2), not_mine]),
+        (b.clone(), vec![twice.clone()]),
+        (a.clone(), vec![issue(&a, 3)]),
+    ];
+    let before = app.state.offices().batch_stats().await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, (device, push)) in pushes.into_iter().enumerate() {
+        let app = app.clone();
+        tasks.spawn(async move { (i, app.sync(&device, base, &push).await) });
+    }
+    let mut answers = vec![None; 5];
+    while let Some(done) = tasks.join_next().await {
+        let (i, answer) = done.unwrap();
+        answers[i] = Some(answer);
+    }
+    let answers: Vec<(StatusCode, Value)> = answers.into_iter().map(Option::unwrap).collect();
+    let after = app.state.offices().batch_stats().await;
+    assert!(
+        after.pushes - before.pushes > after.batches - before.batches,
+        "no batch held two pushes: {before:?} then {after:?}"
+    );
+    assert_eq!(
+        answers[2].0,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        answers[2].1
+    );
+    for i in [0, 1, 3, 4] {
+        assert_eq!(answers[i].0, StatusCode::OK, "{}", answers[i].1);
+    }
+    // The op pushed twice has one number, new once and repeated once.
+    let twice_seqs = (pushed_seqs(&answers[1].1), pushed_seqs(&answers[3].1));
+    assert_eq!(twice_seqs.0, twice_seqs.1);
+    let repeated: Vec<bool> = [1, 3]
+        .iter()
+        .map(|&i| answers[i].1["pushed"][0]["repeated"].as_bool().unwrap())
+        .collect();
+    assert!(
+        repeated.contains(&true) && repeated.contains(&false),
+        "{repeated:?}"
+    );
+    assert_eq!(app.count("ops").await, base as i64 + 3);
 }

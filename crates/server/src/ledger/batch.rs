@@ -6,16 +6,43 @@
 //! the write is shared, so if it fails every push of the batch is told so (none of them
 //! was written).
 
-use super::{Live, Office, RoundTripError, write};
+use super::{Live, Office, RoundTripError, load, read, write};
 use crate::store::{Lookup, Store};
 use loket_core::sync::{Accepted, Epoch, Log, Origin, ServerOp, SyncRequest, accept};
 use loket_core::{Op, OpId, Outcome};
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::oneshot;
 
 /// The most ops one batch decides: a bound on one transaction, well above a full push.
 pub const MAX_BATCH_OPS: usize = 4 * loket_core::sync::MAX_PUSH;
+
+/// Batches decided and the pushes in them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchStats {
+    /// Batches decided (each one lookup and at most one write).
+    pub batches: u64,
+    /// Pushes decided in them.
+    pub pushes: u64,
+}
+
+/// An office's [`BatchStats`], counted as batches are decided.
+#[derive(Debug, Default)]
+pub struct Counters {
+    batches: AtomicU64,
+    pushes: AtomicU64,
+}
+
+impl Counters {
+    /// The counts so far.
+    pub fn read(&self) -> BatchStats {
+        BatchStats {
+            batches: self.batches.load(Ordering::Relaxed),
+            pushes: self.pushes.load(Ordering::Relaxed),
+        }
+    }
+}
 
 /// A push waiting to be decided, and where its decision goes.
 pub struct Job {
@@ -36,7 +63,11 @@ pub async fn decide(store: &Store, slot: &Office, live: &mut Live, jobs: Vec<Job
         .iter()
         .flat_map(|job| job.request.push.iter().map(|op| op.id))
         .collect();
-    let lookup = match store.lookup(&slot.code, &ids).await {
+    slot.stats.batches.fetch_add(1, Ordering::Relaxed);
+    slot.stats
+        .pushes
+        .fetch_add(jobs.len() as u64, Ordering::Relaxed);
+    let lookup = match read_again(store, slot, live, &ids).await {
         Ok(lookup) => lookup,
         Err(e) => {
             let e = Arc::new(e);
@@ -87,6 +118,29 @@ pub async fn decide(store: &Store, slot: &Office, live: &mut Live, jobs: Vec<Job
         // A pusher that stopped waiting needs no answer; its ops are written all the same.
         let _ = reply.send(result);
     }
+}
+
+/// The lookup of the batch's ids. If the log is not where this process left it (restored
+/// behind its back, or written by someone else), the office is folded again first.
+async fn read_again(
+    store: &Store,
+    slot: &Office,
+    live: &mut Live,
+    ids: &[OpId],
+) -> Result<Lookup, crate::store::StoreError> {
+    let lookup = store.lookup(&slot.code, ids).await?;
+    let in_step = read(&slot.recent)
+        .head()
+        .is_some_and(|(epoch, head)| epoch == &lookup.epoch && head == lookup.head);
+    if in_step {
+        return Ok(lookup);
+    }
+    tracing::warn!(office = %slot.code, "the log moved behind this server: folding it again");
+    let (state, recent) = load(store, &slot.code).await?;
+    live.state = state;
+    *write(&slot.recent) = recent;
+    // Read again after the fold, so the head agrees with the state.
+    store.lookup(&slot.code, ids).await
 }
 
 /// The part of an office's log a batch needs, as a [`Log`] for [`accept`]: the epoch and

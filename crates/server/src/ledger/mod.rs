@@ -15,6 +15,7 @@ mod batch;
 mod recent;
 
 use crate::store::{Lookup, RawOp, Store, StoreError};
+pub use batch::BatchStats;
 use batch::{Job, MAX_BATCH_OPS};
 use loket_core::sync::{Accepted, Origin, SyncError, SyncRequest, SyncResponse, accept};
 use loket_core::{OfficeCode, OfficeState};
@@ -59,6 +60,8 @@ struct Office {
     queue: std::sync::Mutex<Vec<Job>>,
     /// Read by every answer; written briefly after each commit.
     recent: std::sync::RwLock<Recent>,
+    /// Batches decided, and the pushes in them.
+    stats: batch::Counters,
 }
 
 /// Every office's live state, loaded when first needed (an office added while the
@@ -86,6 +89,7 @@ impl Offices {
             }),
             queue: std::sync::Mutex::default(),
             recent: std::sync::RwLock::new(recent),
+            stats: batch::Counters::default(),
         });
         live.insert(code.clone(), slot.clone());
         Ok(slot)
@@ -140,6 +144,19 @@ impl Offices {
         Ok(accepted.answer(tail, now))
     }
 
+    /// Batches decided and the pushes in them, over every office loaded (for tests and
+    /// for reading how well pushes are grouped under load).
+    pub async fn batch_stats(&self) -> BatchStats {
+        let live = self.live.read().await;
+        live.values().fold(BatchStats::default(), |sum, office| {
+            let own = office.stats.read();
+            BatchStats {
+                batches: sum.batches + own.batches,
+                pushes: sum.pushes + own.pushes,
+            }
+        })
+    }
+
     /// Forgets every office's state, so it is folded again from the database (after a
     /// restore into the running server's database, or in tests).
     pub async fn forget(&self) {
@@ -158,6 +175,7 @@ async fn pull(
     let known = read(&slot.recent)
         .head()
         .map(|(epoch, head)| (epoch.clone(), head));
+    let from_memory = known.is_some();
     let lookup = match known {
         Some((epoch, head)) => Lookup {
             epoch,
@@ -168,7 +186,15 @@ async fn pull(
     };
     let mut log = batch::BatchLog::new(lookup);
     let mut untouched = OfficeState::default();
-    Ok(accept(&mut log, &mut untouched, origin, request, now)?)
+    match accept(&mut log, &mut untouched, origin, request.clone(), now) {
+        // Memory said "another history" or "ahead": the database has the last word, as
+        // the log may have moved behind this process (a restore, a gap it never saw).
+        Err(e) if from_memory && e.needs_restart() => {
+            let mut log = batch::BatchLog::new(store.lookup(&slot.code, &[]).await?);
+            Ok(accept(&mut log, &mut untouched, origin, request, now)?)
+        }
+        decided => Ok(decided?),
+    }
 }
 
 /// Queues a push, then decides the queue if nobody else has by the time the lock is ours.
@@ -179,15 +205,23 @@ async fn push(
     request: SyncRequest,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Accepted, RoundTripError> {
-    let (reply, answer) = oneshot::channel();
+    let (reply, mut answer) = oneshot::channel();
     lock(&slot.queue).push(Job {
         origin,
         request,
         now,
         reply,
     });
+    let dropped = |_| Err(RoundTripError::Task("a push was dropped undecided".into()));
     {
-        let mut live = slot.live.lock().await;
+        // A push decided in someone else's batch is answered at once instead of waiting
+        // for the lock. Leaving then is safe: every push still queued has a task of its
+        // own waiting for the lock.
+        let mut live = tokio::select! {
+            biased;
+            decided = &mut answer => return decided.unwrap_or_else(dropped),
+            live = slot.live.lock() => live,
+        };
         // Whoever held the lock before may have decided this push with theirs; each round
         // takes what waits, up to a bound, and every queued push has a round of its own
         // to come, so none is left behind.
@@ -217,9 +251,7 @@ async fn push(
             }
         }
     }
-    answer
-        .await
-        .unwrap_or_else(|_| Err(RoundTripError::Task("a push was dropped undecided".into())))
+    answer.await.unwrap_or_else(dropped)
 }
 
 /// Up to `page` ops after `cursor`, and whether more follow.
@@ -260,8 +292,8 @@ async fn load(store: &Store, office: &OfficeCode) -> Result<(OfficeState, Recent
     for o in &log {
         state.apply_ordered(&o.op, &o.outcome);
     }
-    // Read after the fold: ops committed meanwhile (there are none while this process is
-    // the only writer) only make the kept ops start later.
+    // Ops committed after `head` was read (there are none while this process is the only
+    // writer) are left out of the kept ones.
     let from = head.head.saturating_sub(recent::KEPT as u64);
     let newest = store.tail(office, from, recent::KEPT).await?;
     tracing::info!(office = %office, ops = log.len(), "folded office state");

@@ -27,7 +27,8 @@ pub struct Recent {
 impl Recent {
     /// The log of history `epoch` at `head`, whose newest ops are `newest` (every op after
     /// `from`, in order).
-    pub fn new(epoch: Epoch, head: u64, from: u64, newest: Vec<RawOp>) -> Self {
+    pub fn new(epoch: Epoch, head: u64, from: u64, mut newest: Vec<RawOp>) -> Self {
+        newest.retain(|o| o.seq() <= head);
         let mut recent = Self {
             epoch,
             head,

@@ -18,7 +18,9 @@ impl RawOp {
     /// The op numbered `seq`, from its stored body and outcome (both JSON).
     ///
     /// Checks that the result is JSON, so a damaged row is an error here rather than a
-    /// broken answer.
+    /// broken answer. It is not checked to be an op: rows are written only by
+    /// [`Backend::append`](super::Backend::append) from ops, and are read as ops when an
+    /// office is folded at start-up, which a row edited by hand would fail.
     pub fn new(seq: u64, body: &str, outcome: &str) -> Result<Self, StoreError> {
         // The field order and names of `ServerOp`, which a test holds this to.
         let text = format!(r#"{{"seq":{seq},"op":{body},"outcome":{outcome}}}"#);
