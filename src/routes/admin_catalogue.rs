@@ -8,7 +8,10 @@ use crate::routes::visit::step_error;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use loket_core::OpBody;
-use loket_core::catalogue::{Case, CaseCode, Catalogue, CatalogueError, Document, code_for};
+use loket_core::catalogue::{
+    Case, CaseCode, Catalogue, CatalogueError, Document, Form, MAX_ABOUT, MAX_COPIES, MAX_NAME,
+    Notice, code_for,
+};
 
 /// A document being edited. `code` is empty until it is first saved.
 #[derive(Clone, Default)]
@@ -16,6 +19,10 @@ struct DocDraft {
     code: String,
     name_id: String,
     name_en: String,
+    about_id: String,
+    about_en: String,
+    form: Form,
+    copies: u8,
 }
 
 /// A case being edited, and whether its fold is open on screen.
@@ -45,6 +52,10 @@ fn drafts(c: &Catalogue) -> Vec<CaseDraft> {
                     code: d.code.clone(),
                     name_id: d.name_id.clone(),
                     name_en: d.name_en.clone(),
+                    about_id: d.about_id.clone(),
+                    about_en: d.about_en.clone(),
+                    form: d.form,
+                    copies: d.copies,
                 })
                 .collect(),
             open: false,
@@ -54,7 +65,7 @@ fn drafts(c: &Catalogue) -> Vec<CaseDraft> {
 
 /// The catalogue the drafts describe, with codes made for new entries. An English name
 /// left empty takes the Indonesian one: many offices will not translate.
-fn build(version: u32, cases: &[CaseDraft]) -> Result<Catalogue, CatalogueError> {
+fn build(version: u32, cases: &[CaseDraft], notice: &Notice) -> Result<Catalogue, CatalogueError> {
     let mut out: Vec<Case> = Vec::with_capacity(cases.len());
     for case in cases {
         let name_id = case.name_id.trim().to_string();
@@ -78,10 +89,20 @@ fn build(version: u32, cases: &[CaseDraft]) -> Result<Catalogue, CatalogueError>
             } else {
                 doc.code.clone()
             };
+            let about_id = doc.about_id.trim().to_string();
             documents.push(Document {
                 code: doc_code,
                 name_id: doc_id,
                 name_en: doc_en,
+                about_en: or_other(&doc.about_en, &about_id),
+                about_id,
+                form: doc.form,
+                // Copies mean something only for photocopies.
+                copies: if doc.form == Form::Copy {
+                    doc.copies.max(1)
+                } else {
+                    0
+                },
             });
         }
         out.push(Case {
@@ -91,9 +112,15 @@ fn build(version: u32, cases: &[CaseDraft]) -> Result<Catalogue, CatalogueError>
             documents,
         });
     }
+    let hours_id = notice.hours_id.trim().to_string();
     let catalogue = Catalogue {
         version,
         cases: out,
+        notice: Notice {
+            hours_en: or_other(&notice.hours_en, &hours_id),
+            hours_id,
+            address: notice.address.trim().to_string(),
+        },
     };
     catalogue.validate()?;
     Ok(catalogue)
@@ -125,12 +152,33 @@ fn catalogue_error(lang: Lang, e: &CatalogueError) -> String {
                 "A service lists the same document twice.",
             )
             .into(),
-        CatalogueError::BadName(_) => lang
-            .tr(
-                "Setiap layanan dan dokumen perlu nama (paling panjang 120 huruf).",
-                "Every service and document needs a name (120 characters at most).",
-            )
-            .into(),
+        CatalogueError::BadName(_) => format!(
+            "{} {MAX_NAME} {}",
+            lang.tr(
+                "Setiap layanan dan dokumen perlu nama, paling panjang",
+                "Every service and document needs a name of at most",
+            ),
+            lang.tr("huruf.", "characters."),
+        ),
+        CatalogueError::BadAbout { .. } => format!(
+            "{} {MAX_ABOUT} {} {MAX_COPIES}.",
+            lang.tr(
+                "Keterangan dokumen paling panjang",
+                "A document's explanation has at most",
+            ),
+            lang.tr(
+                "huruf, dan jumlah fotokopi 1 sampai",
+                "characters, and the copies are 1 to",
+            ),
+        ),
+        CatalogueError::BadNotice => format!(
+            "{} {MAX_ABOUT} {}",
+            lang.tr(
+                "Jam layanan dan alamat masing-masing paling panjang",
+                "The hours and the address have at most",
+            ),
+            lang.tr("huruf.", "characters each."),
+        ),
     }
 }
 
@@ -142,6 +190,7 @@ pub fn CatalogueSection() -> impl IntoView {
     let t = move |id, en| lang.get().tr(id, en);
     let version = move || app.view.with(|v| v.catalogue().version);
     let cases = RwSignal::new(app.view.with_untracked(|v| drafts(v.catalogue())));
+    let notice = RwSignal::new(app.view.with_untracked(|v| v.catalogue().notice.clone()));
     // The version the drafts were made from: a save is its successor, so an edit synced
     // from another device meanwhile makes the save a conflict instead of overwriting it.
     let base = RwSignal::new(app.view.with_untracked(|v| v.catalogue().version));
@@ -152,6 +201,7 @@ pub fn CatalogueSection() -> impl IntoView {
     let reset = move || {
         app.view.with_untracked(|v| {
             cases.set(drafts(v.catalogue()));
+            notice.set(v.catalogue().notice.clone());
             base.set(v.catalogue().version);
         });
         error.set(None);
@@ -160,7 +210,8 @@ pub fn CatalogueSection() -> impl IntoView {
         ev.prevent_default();
         saved.set(None);
         let next = base.get_untracked() + 1;
-        let catalogue = match cases.with_untracked(|c| build(next, c)) {
+        let catalogue = match cases.with_untracked(|c| notice.with_untracked(|n| build(next, c, n)))
+        {
             Ok(c) => c,
             Err(e) => {
                 error.set(Some(catalogue_error(lang.get_untracked(), &e)));
@@ -215,23 +266,23 @@ pub fn CatalogueSection() -> impl IntoView {
                                 <summary>{summary}</summary>
                                 <div class="case-fields">
                                     <label>{move || t("Nama layanan", "Service name")}
-                                        <input type="text" class="case-name-id" maxlength="120" prop:value=case.name_id
+                                        <input type="text" class="case-name-id" maxlength=MAX_NAME prop:value=case.name_id
                                             on:input=move |ev| { let v = event_target_value(&ev); edit(&|c| c.name_id = v.clone()) } />
                                     </label>
                                     <label>{move || t("Nama (Inggris)", "Name (English)")}
-                                        <input type="text" class="case-name-en" maxlength="120" prop:value=case.name_en
+                                        <input type="text" class="case-name-en" maxlength=MAX_NAME prop:value=case.name_en
                                             on:input=move |ev| { let v = event_target_value(&ev); edit(&|c| c.name_en = v.clone()) } />
                                     </label>
                                 </div>
                                 <ol class="doc-rows">
                                     {case.docs.into_iter().enumerate().map(|(j, d)| view! {
                                         <li class="doc-row" data-doc=d.code>
-                                            <input type="text" class="doc-name-id" maxlength="120"
+                                            <input type="text" class="doc-name-id" maxlength=MAX_NAME
                                                 aria-label=move || t("Nama dokumen", "Document name")
                                                 placeholder=move || t("Nama dokumen", "Document name")
                                                 prop:value=d.name_id
                                                 on:input=move |ev| { let v = event_target_value(&ev); edit(&|c| if let Some(d) = c.docs.get_mut(j) { d.name_id = v.clone() }) } />
-                                            <input type="text" class="doc-name-en" maxlength="120"
+                                            <input type="text" class="doc-name-en" maxlength=MAX_NAME
                                                 aria-label=move || t("Nama dokumen (Inggris)", "Document name (English)")
                                                 placeholder=move || t("Nama (Inggris)", "Name (English)")
                                                 prop:value=d.name_en
@@ -240,6 +291,39 @@ pub fn CatalogueSection() -> impl IntoView {
                                                 on:click=move |_| cases.update(|v| if let Some(c) = v.get_mut(i) && j < c.docs.len() { c.docs.remove(j); })>
                                                 {move || t("Hapus", "Remove")}
                                             </button>
+                                            <input type="text" class="doc-about-id" maxlength=MAX_ABOUT
+                                                aria-label=move || t("Keterangan: apa dan di mana mendapatkannya", "Explanation: what it is and where to get it")
+                                                placeholder=move || t("Keterangan: apa dan di mana mendapatkannya", "Explanation: what it is and where to get it")
+                                                prop:value=d.about_id
+                                                on:input=move |ev| { let v = event_target_value(&ev); edit(&|c| if let Some(d) = c.docs.get_mut(j) { d.about_id = v.clone() }) } />
+                                            <input type="text" class="doc-about-en" maxlength=MAX_ABOUT
+                                                aria-label=move || t("Keterangan (Inggris)", "Explanation (English)")
+                                                placeholder=move || t("Keterangan (Inggris)", "Explanation (English)")
+                                                prop:value=d.about_en
+                                                on:input=move |ev| { let v = event_target_value(&ev); edit(&|c| if let Some(d) = c.docs.get_mut(j) { d.about_en = v.clone() }) } />
+                                            <div class="doc-form">
+                                                <select class="doc-form-select" aria-label=move || t("Dibawa sebagai", "Brought as")
+                                                    on:change=move |ev| {
+                                                        let form = match event_target_value(&ev).as_str() {
+                                                            "copy" => Form::Copy,
+                                                            "condition" => Form::Condition,
+                                                            _ => Form::Original,
+                                                        };
+                                                        edit(&|c| if let Some(d) = c.docs.get_mut(j) { d.form = form })
+                                                    }>
+                                                    <option value="original" selected=d.form == Form::Original>{move || t("Asli", "Original")}</option>
+                                                    <option value="copy" selected=d.form == Form::Copy>{move || t("Fotokopi (bawa juga aslinya)", "Photocopies (and the original)")}</option>
+                                                    <option value="condition" selected=d.form == Form::Condition>{move || t("Syarat, bukan kertas", "A condition, not a paper")}</option>
+                                                </select>
+                                                <label class="doc-copies">{move || t("Jumlah fotokopi", "Copies")}
+                                                    <input type="number" class="doc-copies-input" min="1" max=MAX_COPIES inputmode="numeric"
+                                                        prop:value=d.copies.max(1).to_string()
+                                                        on:input=move |ev| {
+                                                            let n = event_target_value(&ev).trim().parse::<u8>().unwrap_or(1);
+                                                            edit(&|c| if let Some(d) = c.docs.get_mut(j) { d.copies = n })
+                                                        } />
+                                                </label>
+                                            </div>
                                         </li>
                                     }).collect_view()}
                                 </ol>
@@ -258,6 +342,30 @@ pub fn CatalogueSection() -> impl IntoView {
                     }
                 }).collect_view()}
             </ul>
+            <fieldset class="notice-fields">
+                <legend>{move || t("Untuk pemohon: jam dan tempat layanan", "For applicants: service hours and place")}</legend>
+                <p class="hint">{move || t(
+                    "Ditampilkan di halaman \"Apa yang harus saya bawa?\" dan di status tiket.",
+                    "Shown on the \"What should I bring?\" page and on the ticket's status.",
+                )}</p>
+                <div class="case-fields">
+                    <label>{move || t("Jam layanan", "Service hours")}
+                        <input type="text" id="notice-hours-id" maxlength=MAX_ABOUT placeholder="Senin–Jumat 08.00–14.00"
+                            prop:value=move || notice.with(|n| n.hours_id.clone())
+                            on:input=move |ev| { let v = event_target_value(&ev); notice.update_untracked(|n| n.hours_id = v) } />
+                    </label>
+                    <label>{move || t("Jam layanan (Inggris)", "Service hours (English)")}
+                        <input type="text" id="notice-hours-en" maxlength=MAX_ABOUT placeholder="Monday–Friday 08:00–14:00"
+                            prop:value=move || notice.with(|n| n.hours_en.clone())
+                            on:input=move |ev| { let v = event_target_value(&ev); notice.update_untracked(|n| n.hours_en = v) } />
+                    </label>
+                    <label>{move || t("Alamat kantor", "Office address")}
+                        <input type="text" id="notice-address" maxlength=MAX_ABOUT
+                            prop:value=move || notice.with(|n| n.address.clone())
+                            on:input=move |ev| { let v = event_target_value(&ev); notice.update_untracked(|n| n.address = v) } />
+                    </label>
+                </div>
+            </fieldset>
             <button type="button" id="add-case" class="button secondary" on:click=move |_| cases.update(|v| v.push(CaseDraft {
                 docs: vec![DocDraft::default()],
                 open: true,

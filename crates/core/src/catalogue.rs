@@ -58,6 +58,19 @@ impl fmt::Display for CaseCode {
     }
 }
 
+/// How a document is brought.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Form {
+    /// The original, shown or handed in.
+    #[default]
+    Original,
+    /// Photocopies ([`Document::copies`] of them); the original is shown beside them.
+    Copy,
+    /// Not a paper: something the office checks (the recording is done, a phone).
+    Condition,
+}
+
 /// A document an applicant brings, as shown to people.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DocInfo {
@@ -67,52 +80,114 @@ pub struct DocInfo {
     pub name_id: &'static str,
     /// The name in English.
     pub name_en: &'static str,
+    /// What it is and where to get it, in Bahasa Indonesia.
+    pub about_id: &'static str,
+    /// The same in English.
+    pub about_en: &'static str,
+    /// Original, copies, or a condition.
+    pub form: Form,
+    /// Photocopies to bring, with [`Form::Copy`].
+    pub copies: u8,
 }
 
 const KK: DocInfo = DocInfo {
     code: "kk",
     name_id: "Fotokopi Kartu Keluarga (KK)",
     name_en: "Copy of the family card (KK)",
+    about_id: "Kartu Keluarga yang memuat nama Anda; bawa juga yang asli untuk dicocokkan. KK dibuat di Disdukcapil.",
+    about_en: "The family card that lists you; bring the original too, to be compared. KKs are made by Disdukcapil.",
+    form: Form::Copy,
+    copies: 1,
 };
 const PEREKAMAN: DocInfo = DocInfo {
     code: "perekaman",
     name_id: "Sudah perekaman KTP-el",
     name_en: "KTP-el recording done",
+    about_id: "Foto, sidik jari dan iris mata sudah direkam. Jika belum, perekaman dilakukan dulu di kantor ini (bawa KK).",
+    about_en: "Photo, fingerprints and iris already recorded. If not, the recording is done first at this office (bring the KK).",
+    form: Form::Condition,
+    copies: 0,
 };
 const LAPORAN_POLISI: DocInfo = DocInfo {
     code: "laporan_polisi",
     name_id: "Surat keterangan kehilangan dari kepolisian (berlaku 14 hari)",
     name_en: "Police loss report (valid 14 days)",
+    about_id: "Dibuat di Polsek atau Polres; berlaku 14 hari sejak dibuat. Bawa yang asli.",
+    about_en: "Made at the police station; valid 14 days from its date. Bring the original.",
+    form: Form::Original,
+    copies: 0,
 };
 const KTP_RUSAK: DocInfo = DocInfo {
     code: "ktp_rusak",
     name_id: "KTP-el yang rusak (diserahkan kembali)",
     name_en: "The damaged card (handed back)",
+    about_id: "Kartu yang rusak diserahkan ke petugas dengan tanda terima.",
+    about_en: "The damaged card is handed to the officer, against a receipt.",
+    form: Form::Original,
+    copies: 0,
 };
 const KTP_LAMA: DocInfo = DocInfo {
     code: "ktp_lama",
     name_id: "KTP-el lama",
     name_en: "The old KTP-el",
+    about_id: "Kartu lama Anda, diserahkan saat kartu baru diterima.",
+    about_en: "Your old card, handed in when you receive the new one.",
+    form: Form::Original,
+    copies: 0,
 };
 const BUKTI_PERUBAHAN: DocInfo = DocInfo {
     code: "bukti_perubahan",
     name_id: "Dokumen pendukung perubahan data",
     name_en: "Supporting document for the change",
+    about_id: "Bukti data yang berubah, misalnya akta nikah atau cerai, ijazah, atau surat keterangan kerja. Bawa yang asli dan 1 fotokopi.",
+    about_en: "Proof of the changed data, e.g. a marriage or divorce certificate, a diploma, or an employment letter. Bring the original and 1 copy.",
+    form: Form::Copy,
+    copies: 1,
 };
 const SKP: DocInfo = DocInfo {
     code: "skp",
     name_id: "Surat Keterangan Pindah (SKP) / F-1.02",
     name_en: "Moving letter (SKP) / form F-1.02",
+    about_id: "Dibuat oleh Disdukcapil daerah asal saat Anda pindah. Bawa yang asli.",
+    about_en: "Made by the Disdukcapil of the place you left. Bring the original.",
+    form: Form::Original,
+    copies: 0,
 };
 const KK_BARU: DocInfo = DocInfo {
     code: "kk_baru",
     name_id: "Kartu Keluarga (KK) baru",
     name_en: "The new family card (KK)",
+    about_id: "KK di alamat baru Anda, dari Disdukcapil. Bawa yang asli dan 1 fotokopi.",
+    about_en: "The family card at your new address, from Disdukcapil. Bring the original and 1 copy.",
+    form: Form::Copy,
+    copies: 1,
 };
 const BUKTI_ONLINE: DocInfo = DocInfo {
     code: "bukti_online",
     name_id: "Bukti permohonan online (nomor / QR)",
     name_en: "Proof of the online application (reference / QR)",
+    about_id: "Nomor atau kode QR dari pesan konfirmasi permohonan online; di layar HP atau dicetak.",
+    about_en: "The reference or QR code from the online application's confirmation; on your phone or printed.",
+    form: Form::Original,
+    copies: 0,
+};
+const KTP_EL: DocInfo = DocInfo {
+    code: "ktp_el",
+    name_id: "KTP-el Anda",
+    name_en: "Your KTP-el",
+    about_id: "Kartu yang sudah terbit atas nama Anda. Bawa yang asli.",
+    about_en: "The card already issued in your name. Bring the original.",
+    form: Form::Original,
+    copies: 0,
+};
+const HP_IKD: DocInfo = DocInfo {
+    code: "hp_ikd",
+    name_id: "HP dengan internet dan alamat email aktif",
+    name_en: "A phone with internet and an active email address",
+    about_id: "Aplikasi Identitas Kependudukan Digital (IKD) dipasang dan diaktifkan di HP Anda bersama petugas.",
+    about_en: "The digital ID app (IKD) is installed and activated on your phone with the officer.",
+    form: Form::Condition,
+    copies: 0,
 };
 
 /// A service case as shown to people: its code, its name in both languages, and the
@@ -167,10 +242,17 @@ pub const DEFAULT_CASES: &[CaseInfo] = &[
         name_en: "Online reprint",
         documents: &[BUKTI_ONLINE],
     },
+    CaseInfo {
+        code: "ikd",
+        name_id: "Aktivasi IKD (KTP digital)",
+        name_en: "IKD activation (digital ID)",
+        documents: &[KTP_EL, HP_IKD],
+    },
 ];
 
-/// A document in an editable catalogue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A document in an editable catalogue. The fields after the names came later: a
+/// catalogue saved before them reads with them empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Document {
     /// A stable code, e.g. `kk`.
     pub code: String,
@@ -178,6 +260,18 @@ pub struct Document {
     pub name_id: String,
     /// The name in English.
     pub name_en: String,
+    /// What it is and where to get it, one plain line in Bahasa Indonesia.
+    #[serde(default)]
+    pub about_id: String,
+    /// The same in English.
+    #[serde(default)]
+    pub about_en: String,
+    /// Original, copies, or a condition.
+    #[serde(default)]
+    pub form: Form,
+    /// Photocopies to bring, with [`Form::Copy`].
+    #[serde(default)]
+    pub copies: u8,
 }
 
 /// A case in an editable catalogue.
@@ -201,7 +295,33 @@ pub struct Catalogue {
     pub version: u32,
     /// The cases, in the order the counter offers them.
     pub cases: Vec<Case>,
+    /// What the public is told besides the documents: when and where. (Came later:
+    /// older catalogues read with it empty.)
+    #[serde(default)]
+    pub notice: Notice,
 }
+
+/// The service's hours and place, as the self-check and the status page tell them.
+/// Empty fields are not shown.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    /// Opening hours for the KTP-el service, in Bahasa Indonesia ("Senin–Jumat 08.00–14.00").
+    #[serde(default)]
+    pub hours_id: String,
+    /// The same in English.
+    #[serde(default)]
+    pub hours_en: String,
+    /// Where the office is, as a visitor finds it.
+    #[serde(default)]
+    pub address: String,
+}
+
+/// The longest name of a case or document.
+pub const MAX_NAME: usize = 120;
+/// The longest line about a document, or of the notice.
+pub const MAX_ABOUT: usize = 300;
+/// The most photocopies a document may ask for.
+pub const MAX_COPIES: u8 = 10;
 
 /// An edited catalogue that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -218,6 +338,14 @@ pub enum CatalogueError {
     /// A name is empty or too long.
     #[error("case {0} has an empty or over-long name")]
     BadName(String),
+    /// A line about a document is too long, or the number of copies out of range.
+    #[error(
+        "case {case}, document {document}: the line about it has at most {MAX_ABOUT} characters and copies are 0 to {MAX_COPIES}"
+    )]
+    BadAbout { case: String, document: String },
+    /// The hours or the address are too long.
+    #[error("the hours and the address have at most {MAX_ABOUT} characters each")]
+    BadNotice,
 }
 
 impl Default for Catalogue {
@@ -227,6 +355,10 @@ impl Default for Catalogue {
             code: d.code.into(),
             name_id: d.name_id.into(),
             name_en: d.name_en.into(),
+            about_id: d.about_id.into(),
+            about_en: d.about_en.into(),
+            form: d.form,
+            copies: d.copies,
         };
         let cases = DEFAULT_CASES
             .iter()
@@ -239,7 +371,11 @@ impl Default for Catalogue {
                 })
             })
             .collect();
-        Self { version: 1, cases }
+        Self {
+            version: 1,
+            cases,
+            notice: Notice::default(),
+        }
     }
 }
 
@@ -254,7 +390,13 @@ impl Catalogue {
         if self.cases.is_empty() {
             return Err(CatalogueError::Empty);
         }
-        let name_ok = |n: &str| crate::text::clean_line(n, 120).is_some();
+        let name_ok = |n: &str| crate::text::clean_line(n, MAX_NAME).is_some();
+        // Optional lines: empty, or a clean line.
+        let line_ok = |n: &str| n.is_empty() || crate::text::clean_line(n, MAX_ABOUT).is_some();
+        let notice = &self.notice;
+        if !line_ok(&notice.hours_id) || !line_ok(&notice.hours_en) || !line_ok(&notice.address) {
+            return Err(CatalogueError::BadNotice);
+        }
         let mut codes = std::collections::HashSet::new();
         for case in &self.cases {
             if !codes.insert(case.code.as_str()) {
@@ -273,6 +415,12 @@ impl Catalogue {
                 }
                 if !name_ok(&doc.name_id) || !name_ok(&doc.name_en) {
                     return Err(CatalogueError::BadName(case.code.to_string()));
+                }
+                if !line_ok(&doc.about_id) || !line_ok(&doc.about_en) || doc.copies > MAX_COPIES {
+                    return Err(CatalogueError::BadAbout {
+                        case: case.code.to_string(),
+                        document: doc.code.clone(),
+                    });
                 }
             }
         }
@@ -360,6 +508,7 @@ mod tests {
         let empty = Catalogue {
             version: 2,
             cases: vec![],
+            notice: Notice::default(),
         };
         assert_eq!(empty.validate(), Err(CatalogueError::Empty));
         let c = Catalogue::default();

@@ -278,6 +278,61 @@ fn the_kasi_returns_a_file_and_the_public_sees_why() {
     ));
 }
 
+/// The status page lists what to bring for the ticket's case; once a file is returned,
+/// the documents found missing or invalid come first, each with what was found.
+#[test]
+fn the_public_sees_what_to_bring_and_a_returned_file_what_was_wrong_first() {
+    let mut s = staffed();
+    applied(&mut s, issue(2, OP, "A", 1, false, 0));
+    let code = s.ticket(day(), &no("A", 1)).unwrap().check.to_string();
+    let waiting = s.public_status(day(), &no("A", 1), &code).unwrap();
+    let bring = waiting.bring.expect("a waiting ticket lists its documents");
+    assert_eq!(
+        (bring.case_id.as_str(), bring.catalogue),
+        ("KTP-el baru", 1)
+    );
+    let listed: Vec<_> = bring
+        .documents
+        .iter()
+        .map(|d| (d.document.code.as_str(), d.found))
+        .collect();
+    assert_eq!(listed, [("kk", None), ("perekaman", None)]);
+
+    let bodies = happy_bodies();
+    for (i, body) in bodies[..3].iter().enumerate() {
+        applied(&mut s, op(10 + i as u32, OP, 60, body.clone()));
+    }
+    let mut checked = verification(true, Siak::NotVerified);
+    checked.documents[1].state = DocState::Invalid;
+    let escalate = OpBody::Escalate(Escalate {
+        ticket: tref("A", 1),
+        verification: checked,
+        reason: "Perekaman belum lengkap".into(),
+    });
+    applied(&mut s, op(20, OP, 120, escalate));
+    let ret = OpBody::KasiReturn(KasiReturn {
+        ticket: tref("A", 1),
+        reason: ReturnReason::NotRecorded,
+        explanation: "Perekaman diulang dulu.".into(),
+    });
+    applied(&mut s, by(31, KASI.0, KASI.1, 200, ret));
+    let returned = s.public_status(day(), &no("A", 1), &code).unwrap();
+    let listed: Vec<_> = returned
+        .bring
+        .unwrap()
+        .documents
+        .iter()
+        .map(|d| (d.document.code.clone(), d.found))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("perekaman".to_string(), Some(DocState::Invalid)),
+            ("kk".to_string(), Some(DocState::Valid)),
+        ]
+    );
+}
+
 #[test]
 fn no_show_recall_and_requeue() {
     let mut s = staffed();
@@ -299,10 +354,9 @@ fn no_show_recall_and_requeue() {
     assert_eq!(t.stage, Stage::Left, "the third no-show leaves the queue");
     assert_eq!(s.next_to_call(day()).unwrap().number, no("A", 2));
     let code = t.check.to_string();
-    assert_eq!(
-        s.public_status(day(), &no("A", 1), &code).unwrap().stage,
-        PublicStage::Left
-    );
+    let left = s.public_status(day(), &no("A", 1), &code).unwrap();
+    assert_eq!(left.stage, PublicStage::Left);
+    assert_eq!(left.bring, None, "a number that left has nothing to bring");
 }
 
 #[test]
@@ -524,6 +578,7 @@ fn a_ticket_is_checked_against_the_list_it_was_issued_under() {
         code: "pengantar_rt".into(),
         name_id: "Surat pengantar RT".into(),
         name_en: "Neighbourhood letter".into(),
+        ..Default::default()
     });
     applied(
         &mut s,

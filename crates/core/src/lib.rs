@@ -17,6 +17,7 @@ pub mod nik;
 pub mod office;
 pub mod op;
 pub mod roles;
+pub mod selfcheck;
 pub mod staff;
 pub mod standards;
 pub mod state;
@@ -35,7 +36,9 @@ pub use office::Office;
 pub use op::{CallTicket, Clock, IssueTicket, Op, OpBody, OpError, TicketRef};
 pub use roles::{Action, Role};
 pub use state::{Conflict, ConflictReason, OfficeState, Outcome};
-pub use ticket::{CheckCode, PublicStage, PublicStatus, Ticket, TicketNo};
+pub use ticket::{
+    CheckCode, PublicDocument, PublicDocuments, PublicStage, PublicStatus, Ticket, TicketNo,
+};
 pub use visit::Stage;
 
 #[cfg(any(test, feature = "test-support"))]

@@ -10,6 +10,18 @@
 use crate::catalogue::{Case, CaseCode, Catalogue, Document};
 use serde::{Deserialize, Serialize};
 
+/// What the self-check needs of an office, as the public API answers it: no personal
+/// data, only the office and its catalogue in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceInfo {
+    /// The office's Kemendagri code.
+    pub office: crate::ids::OfficeCode,
+    /// Its name, as on tickets.
+    pub name: String,
+    /// The catalogue in force.
+    pub catalogue: Catalogue,
+}
+
 /// Why the applicant comes: the first question's answers, each the case the counter
 /// issues a number for. Cases the admin added are offered after these, by their names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -228,8 +240,8 @@ impl Answers {
         }
     }
 
-    /// One step back: the last answer is taken back (kept in `self` is everything before
-    /// it). Returns the question to ask again, `None` for the first; false if at the start.
+    /// One step back: the last answer is taken back and everything before it kept, so
+    /// [`Answers::next`] asks that question again. False when already at the start.
     pub fn back(&mut self) -> bool {
         if self.answered.pop().is_some() {
             return true;
@@ -296,7 +308,10 @@ pub fn offers(catalogue: &Catalogue) -> Vec<Offer> {
     let mut offers: Vec<Offer> = Reason::ALL
         .iter()
         .filter_map(|r| {
-            let case = catalogue.cases.iter().find(|c| c.code.as_str() == r.case())?;
+            let case = catalogue
+                .cases
+                .iter()
+                .find(|c| c.code.as_str() == r.case())?;
             Some(Offer {
                 choice: Choice::Reason(*r),
                 case: case.clone(),
@@ -366,4 +381,242 @@ pub fn advise(catalogue: &Catalogue, answers: &Answers) -> Result<Advice, Advice
         catalogue_version: catalogue.version,
         warnings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::Document;
+
+    fn walk(reason: Reason, replies: &[bool]) -> Answers {
+        let mut answers = Answers::default();
+        answers.choose(Choice::Reason(reason));
+        for &yes in replies {
+            let Some(Some(q)) = answers.next() else {
+                panic!("no question left for {reason:?}");
+            };
+            answers.answer(q, yes);
+        }
+        answers
+    }
+
+    fn codes(docs: &[Document]) -> Vec<&str> {
+        docs.iter().map(|d| d.code.as_str()).collect()
+    }
+
+    /// Each reason's documents and warnings, worked by hand from the default catalogue
+    /// (FIELD-NOTES.md, "Documents by case").
+    #[test]
+    fn every_path_answers_the_case_documents_worked_by_hand() {
+        use Reason::*;
+        use Warning::*;
+        let c = Catalogue::default();
+        // (reason, the follow-ups' replies, the documents, the warnings)
+        type Path = (Reason, &'static [bool], &'static [&'static str], &'static [Warning]);
+        let cases: &[Path] = &[
+            (TurnedSeventeen, &[true], &["kk", "perekaman"], &[]),
+            (
+                TurnedSeventeen,
+                &[false],
+                &["kk", "perekaman"],
+                &[RecordFirst],
+            ),
+            (Married, &[true], &["kk", "perekaman"], &[]),
+            (Married, &[false], &["kk", "perekaman"], &[RecordFirst]),
+            (Lost, &[true], &["laporan_polisi", "kk"], &[]),
+            (Lost, &[false], &["laporan_polisi", "kk"], &[ReportFirst]),
+            (Damaged, &[true], &["ktp_rusak", "kk"], &[]),
+            (Damaged, &[false], &["ktp_rusak", "kk"], &[CountsAsLost]),
+            (
+                DataChanged,
+                &[true],
+                &["kk", "ktp_lama", "bukti_perubahan"],
+                &[],
+            ),
+            (
+                DataChanged,
+                &[false],
+                &["kk", "ktp_lama", "bukti_perubahan"],
+                &[CountsAsLost],
+            ),
+            (Moved, &[true], &["skp", "ktp_lama", "kk_baru"], &[]),
+            (
+                Moved,
+                &[false],
+                &["skp", "ktp_lama", "kk_baru"],
+                &[CountsAsLost],
+            ),
+            (OnlineReprint, &[true], &["bukti_online"], &[]),
+            (OnlineReprint, &[false], &["bukti_online"], &[FindReference]),
+            (Ikd, &[true, true], &["ktp_el", "hp_ikd"], &[]),
+            (Ikd, &[true, false], &["ktp_el", "hp_ikd"], &[PhoneNeeded]),
+            (Ikd, &[false, true], &["ktp_el", "hp_ikd"], &[CardFirst]),
+            (
+                Ikd,
+                &[false, false],
+                &["ktp_el", "hp_ikd"],
+                &[CardFirst, PhoneNeeded],
+            ),
+        ];
+        for (reason, replies, docs, warnings) in cases {
+            let answers = walk(*reason, replies);
+            assert_eq!(answers.next(), None, "{reason:?} {replies:?}");
+            let advice = advise(&c, &answers).unwrap();
+            assert_eq!(codes(advice.documents()), *docs, "{reason:?} {replies:?}");
+            assert_eq!(advice.warnings, *warnings, "{reason:?} {replies:?}");
+            assert_eq!(advice.catalogue_version, 1);
+            // The list is the counter's: the catalogue case itself.
+            let case = c.case(&CaseCode::new(reason.case()).unwrap()).unwrap();
+            assert_eq!(&advice.case, case);
+        }
+        // Every reason is covered, every path of it.
+        for reason in Reason::ALL {
+            let paths = 1usize << reason.follow_ups().len();
+            let listed = cases.iter().filter(|(r, ..)| *r == reason).count();
+            assert_eq!(listed, paths, "{reason:?}");
+        }
+    }
+
+    #[test]
+    fn questions_come_one_at_a_time_and_back_keeps_earlier_answers() {
+        let mut answers = Answers::default();
+        assert_eq!(answers.next(), Some(None));
+        assert_eq!(
+            advise(&Catalogue::default(), &answers),
+            Err(AdviceError::Unfinished)
+        );
+        answers.choose(Choice::Reason(Reason::Ikd));
+        assert_eq!(answers.next(), Some(Some(Question::HasCard)));
+        answers.answer(Question::HasCard, true);
+        assert_eq!(answers.next(), Some(Some(Question::HasPhone)));
+        answers.answer(Question::HasPhone, false);
+        assert_eq!(answers.next(), None);
+        // Back from the answer: the last question again, the first answer kept.
+        assert!(answers.back());
+        assert_eq!(answers.next(), Some(Some(Question::HasPhone)));
+        assert_eq!(answers.get(Question::HasCard), Some(true));
+        assert!(answers.back());
+        assert!(answers.back());
+        assert_eq!(answers.next(), Some(None));
+        assert!(!answers.back());
+        // Changing the reason keeps the follow-ups the new one shares.
+        let mut answers = walk(Reason::DataChanged, &[false]);
+        answers.choose(Choice::Reason(Reason::Moved));
+        assert_eq!(answers.next(), None);
+        assert_eq!(answers.get(Question::HasOldCard), Some(false));
+        answers.choose(Choice::Reason(Reason::Lost));
+        assert_eq!(answers.next(), Some(Some(Question::ReportFresh)));
+        assert_eq!(answers.get(Question::HasOldCard), None);
+    }
+
+    #[test]
+    fn a_link_reopens_the_same_answers() {
+        let answers = walk(Reason::Ikd, &[false, true]);
+        let params = answers.to_params();
+        assert_eq!(
+            params,
+            [
+                ("alasan", "ikd".into()),
+                ("ktp", "tidak".into()),
+                ("hp", "ya".into())
+            ]
+        );
+        let back = Answers::from_params(params.iter().map(|(k, v)| (*k, v.as_str())));
+        assert_eq!(back, answers);
+        // A link cut short, or mistyped, opens the questions where it stops making sense.
+        let cut = Answers::from_params([("alasan", "ikd"), ("hp", "ya")]);
+        assert_eq!(cut.next(), Some(Some(Question::HasCard)));
+        assert_eq!(cut.get(Question::HasPhone), None);
+        let odd = Answers::from_params([("alasan", "ikd"), ("ktp", "mungkin")]);
+        assert_eq!(odd.next(), Some(Some(Question::HasCard)));
+        assert_eq!(
+            Answers::from_params([("alasan", "Bad Code!")]),
+            Answers::default()
+        );
+        assert_eq!(
+            Answers::from_params([("utm_source", "wa")]),
+            Answers::default()
+        );
+    }
+
+    #[test]
+    fn a_catalogue_edit_changes_the_answer_and_its_version() {
+        let mut edited = Catalogue {
+            version: 2,
+            ..Catalogue::default()
+        };
+        let lost = edited
+            .cases
+            .iter_mut()
+            .find(|c| c.code.as_str() == "hilang")
+            .unwrap();
+        lost.documents.retain(|d| d.code != "kk");
+        edited.cases.push(Case {
+            code: CaseCode::new("surat_pindah_keluar").unwrap(),
+            name_id: "Surat pindah keluar".into(),
+            name_en: "Moving-out letter".into(),
+            documents: vec![Document {
+                code: "kk".into(),
+                name_id: "KK asli".into(),
+                name_en: "The original KK".into(),
+                ..Document::default()
+            }],
+        });
+        let advice = advise(&edited, &walk(Reason::Lost, &[true])).unwrap();
+        assert_eq!(codes(advice.documents()), ["laporan_polisi"]);
+        assert_eq!(advice.catalogue_version, 2);
+        // The added case is offered after the reasons, and answered from its own list.
+        let offered = offers(&edited);
+        assert_eq!(offered.len(), Reason::ALL.len() + 1);
+        let last = offered.last().unwrap();
+        assert_eq!(
+            last.choice,
+            Choice::Other(CaseCode::new("surat_pindah_keluar").unwrap())
+        );
+        let mut answers = Answers::default();
+        answers.choose(last.choice.clone());
+        assert_eq!(answers.next(), None);
+        assert_eq!(
+            codes(advise(&edited, &answers).unwrap().documents()),
+            ["kk"]
+        );
+        // A case the office removed is not offered, and an old link to it says so.
+        edited.cases.retain(|c| c.code.as_str() != "ikd");
+        assert!(
+            offers(&edited)
+                .iter()
+                .all(|o| o.choice != Choice::Reason(Reason::Ikd))
+        );
+        assert_eq!(
+            advise(&edited, &walk(Reason::Ikd, &[true, true])),
+            Err(AdviceError::NoCase("ikd".into()))
+        );
+    }
+
+    proptest::proptest! {
+        /// Any way through the questions, with steps back, ends at an answer whose
+        /// documents are the case's, and its link reopens it.
+        #[test]
+        fn any_walk_round_trips_through_its_link(steps in proptest::collection::vec(0u8..12, 0..30)) {
+            let catalogue = Catalogue::default();
+            let offered = offers(&catalogue);
+            let mut answers = Answers::default();
+            for step in steps {
+                match (answers.next(), step) {
+                    (_, 0) => { answers.back(); }
+                    (Some(None), n) => answers.choose(offered[n as usize % offered.len()].choice.clone()),
+                    (Some(Some(q)), n) => answers.answer(q, n % 2 == 0),
+                    (None, _) => {}
+                }
+            }
+            let params = answers.to_params();
+            let back = Answers::from_params(params.iter().map(|(k, v)| (*k, v.as_str())));
+            proptest::prop_assert_eq!(&back, &answers);
+            if answers.next().is_none() {
+                let advice = advise(&catalogue, &answers).unwrap();
+                let case = answers.choice.as_ref().unwrap().case();
+                proptest::prop_assert_eq!(advice.case.code.as_str(), case);
+            }
+        }
+    }
 }

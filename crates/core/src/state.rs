@@ -10,10 +10,10 @@ use crate::staff::Staff;
 use crate::standards::StandardTimes;
 use crate::stock::Stock;
 use crate::ticket::{
-    CheckCode, Decision, Done, Handed, Printed, PublicStage, PublicStatus, Spoiled, Ticket,
-    TicketNo,
+    CheckCode, Decision, Done, Handed, Printed, PublicDocument, PublicDocuments, PublicStage,
+    PublicStatus, Spoiled, Ticket, TicketNo,
 };
-use crate::verification::SpoilReason;
+use crate::verification::{DocState, SpoilReason};
 use crate::visit::{Event, Stage};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -679,10 +679,45 @@ impl OfficeState {
             },
             Stage::Left => PublicStage::Left,
         };
+        let bring = (!matches!(stage, PublicStage::Done | PublicStage::Left))
+            .then(|| self.public_documents(ticket, matches!(stage, PublicStage::Returned { .. })))
+            .flatten();
         Some(PublicStatus {
             number: number.to_string(),
             day,
             stage,
+            bring,
+        })
+    }
+
+    /// The documents of `ticket`'s case as [`PublicStatus::bring`] lists them; with
+    /// `problems_first`, those found missing or invalid lead.
+    fn public_documents(&self, ticket: &Ticket, problems_first: bool) -> Option<PublicDocuments> {
+        let case = self.case_of(ticket)?;
+        let checked = ticket.verification.as_ref().map(|v| &v.what);
+        let mut documents: Vec<PublicDocument> = case
+            .documents
+            .iter()
+            .map(|document| PublicDocument {
+                found: checked.and_then(|v| {
+                    v.documents
+                        .iter()
+                        .find(|d| d.code == document.code)
+                        .map(|d| d.state)
+                }),
+                document: document.clone(),
+            })
+            .collect();
+        if problems_first {
+            // A stable sort keeps the catalogue's order within each group.
+            documents
+                .sort_by_key(|d| !matches!(d.found, Some(DocState::Missing | DocState::Invalid)));
+        }
+        Some(PublicDocuments {
+            case_id: case.name_id.clone(),
+            case_en: case.name_en.clone(),
+            catalogue: ticket.catalogue,
+            documents,
         })
     }
 

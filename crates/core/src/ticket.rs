@@ -1,9 +1,9 @@
 //! Queue tickets: the number printed on paper, its check code, and where it stands.
 
-use crate::catalogue::CaseCode;
+use crate::catalogue::{CaseCode, Document};
 use crate::ids::{CounterNo, DeviceId, DeviceLetter, OpId, StaffId};
 use crate::standards::Step;
-use crate::verification::{ReturnReason, SpoilReason, Verification};
+use crate::verification::{DocState, ReturnReason, SpoilReason, Verification};
 use crate::visit::Stage;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -264,6 +264,34 @@ pub struct PublicStatus {
     pub day: NaiveDate,
     /// Where it stands.
     pub stage: PublicStage,
+    /// What the applicant brings for the ticket's case, while that still matters (not
+    /// once the card is handed over or the number has left the queue).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bring: Option<PublicDocuments>,
+}
+
+/// The documents of a ticket's case, from the catalogue version it was issued under: the
+/// counter's checklist, with what the operator found once the file was checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicDocuments {
+    /// The case's name in Bahasa Indonesia.
+    pub case_id: String,
+    /// The case's name in English.
+    pub case_en: String,
+    /// The catalogue version the list comes from.
+    pub catalogue: u32,
+    /// The documents; for a returned file those missing or invalid come first.
+    pub documents: Vec<PublicDocument>,
+}
+
+/// One document of [`PublicDocuments`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicDocument {
+    /// The document as the catalogue has it.
+    pub document: Document,
+    /// What the operator found, once the file was checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub found: Option<DocState>,
 }
 
 /// A ticket's stage as the public sees it.

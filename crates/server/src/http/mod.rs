@@ -3,6 +3,7 @@
 //! Every answer that is not a success is an [`ApiError`] JSON body, including unknown
 //! routes, wrong methods and bodies over [`API_BODY_LIMIT`].
 
+pub mod catalogue;
 pub mod devices;
 pub mod health;
 pub mod status;
@@ -22,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .merge(devices::router())
         .merge(sync::router())
         .merge(status::router())
+        .merge(catalogue::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
