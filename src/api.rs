@@ -106,6 +106,16 @@ pub async fn status(link: &StatusLink) -> Result<PublicStatus, ApiError> {
     get(&link.api_path()).await
 }
 
+/// The office's catalogue in force, for the self-check (`None`: the server's own office).
+pub async fn catalogue(
+    office: Option<&loket_core::OfficeCode>,
+) -> Result<loket_core::selfcheck::ServiceInfo, ApiError> {
+    match office {
+        Some(code) => get(&format!("/api/catalogue?office={code}")).await,
+        None => get("/api/catalogue").await,
+    }
+}
+
 /// One sync round trip.
 pub async fn sync(token: &str, request: &SyncRequest) -> Result<SyncResponse, ApiError> {
     post("/api/sync", Some(token), request).await

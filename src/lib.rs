@@ -49,6 +49,17 @@ fn PublicApp() -> impl IntoView {
             let _ = html.set_attribute("lang", lang.get().code());
         }
     });
+    let path = window().location().pathname().unwrap_or_default();
+    let page = Route::parse(&path);
+    // The public pages link to each other with plain links: each is a small page load,
+    // and the address stays what the visitor shares.
+    let link = move |to: Route, id: &'static str, en: &'static str| {
+        view! {
+            <a class="public-link" href=to.path() aria-current=if page == to { "page" } else { "false" }>
+                {move || lang.get().tr(id, en)}
+            </a>
+        }
+    };
     view! {
         <div id="app" data-ready="true">
             <header class="top">
@@ -56,8 +67,15 @@ fn PublicApp() -> impl IntoView {
                     <span class="title">{move || lang.get().t().app_title}</span>
                 </div>
                 <LangToggle />
+                <nav class="public-nav no-print" aria-label=move || lang.get().tr("Halaman", "Pages")>
+                    {link(Route::Status, "Status tiket", "Ticket status")}
+                    {link(Route::SelfCheck, "Apa yang harus dibawa?", "What to bring?")}
+                </nav>
             </header>
-            <routes::status::StatusPage />
+            {match page {
+                Route::SelfCheck => view! { <routes::selfcheck::SelfCheckPage /> }.into_any(),
+                _ => view! { <routes::status::StatusPage /> }.into_any(),
+            }}
         </div>
     }
 }
@@ -141,7 +159,7 @@ pub fn App() -> impl IntoView {
                             Route::Print => view! { <routes::print::PrintPage /> }.into_any(),
                             Route::Admin => view! { <routes::admin::AdminPage /> }.into_any(),
                             // Public pages were answered before the app started.
-                            Route::Status => ().into_any(),
+                            Route::Status | Route::SelfCheck => ().into_any(),
                         }
                     }}
                     // Below the page, for whoever is signed in: what this device did that

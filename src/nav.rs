@@ -21,6 +21,8 @@ pub enum Route {
     Enrol,
     /// `/status`: a ticket's public status, for applicants on their own phones.
     Status,
+    /// `/cek-berkas`: the applicant's self-check of the documents to bring.
+    SelfCheck,
 }
 
 impl Route {
@@ -32,6 +34,7 @@ impl Route {
             "/cetak" => Route::Print,
             "/admin" => Route::Admin,
             loket_core::status_link::STATUS_PATH => Route::Status,
+            loket_core::selfcheck::SELFCHECK_PATH => Route::SelfCheck,
             _ => Route::Counter,
         }
     }
@@ -45,13 +48,14 @@ impl Route {
             Route::Admin => "/admin",
             Route::Enrol => "/daftar",
             Route::Status => loket_core::status_link::STATUS_PATH,
+            Route::SelfCheck => loket_core::selfcheck::SELFCHECK_PATH,
         }
     }
 
     /// Whether the page is for the public: it needs no enrolled device and no staff PIN,
     /// and it must not touch the device's stored state.
     pub fn is_public(self) -> bool {
-        self == Route::Status
+        matches!(self, Route::Status | Route::SelfCheck)
     }
 }
 

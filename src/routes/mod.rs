@@ -7,5 +7,6 @@ pub mod enrol;
 pub mod kasi;
 pub mod lock;
 pub mod print;
+pub mod selfcheck;
 pub mod status;
 pub mod visit;

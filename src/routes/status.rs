@@ -8,6 +8,7 @@
 use crate::api::{self, ApiError};
 use crate::i18n::{Lang, use_lang};
 use crate::routes::kasi::return_reason;
+use crate::routes::selfcheck::DocList;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use loket_core::status_link::{LinkError, StatusLink};
@@ -260,9 +261,23 @@ pub fn StatusPage() -> impl IntoView {
                     "Halaman ini tidak menampilkan nama atau NIK. Layanan KTP-el gratis.",
                     "This page shows no name or NIK. The KTP-el service is free of charge.",
                 )}</p>
+                <p><a id="status-selfcheck" href=move || selfcheck_link(link.get())>{move || t(
+                    "Apa yang harus saya bawa? Cek dokumen di sini.",
+                    "What should I bring? Check the documents here.",
+                )}</a></p>
             </form>
         </main>
     }
+}
+
+/// The self-check's address for the office of the ticket looked up (the server's own
+/// when none is named).
+fn selfcheck_link(link: Option<StatusLink>) -> String {
+    loket_core::selfcheck::SelfCheckLink {
+        office: link.and_then(|l| l.office),
+        ..Default::default()
+    }
+    .page()
 }
 
 /// One status, worded for the visitor.
@@ -341,6 +356,25 @@ fn StatusView(status: PublicStatus, lang: Lang) -> impl IntoView {
             "Complete or correct the file as explained, then take a new queue number.",
         )
     });
+    let bring = status.bring.clone().map(|bring| {
+        let case = if lang == Lang::En && !bring.case_en.is_empty() {
+            bring.case_en.clone()
+        } else {
+            bring.case_id.clone()
+        };
+        let items = bring
+            .documents
+            .into_iter()
+            .map(|d| (d.document, d.found))
+            .collect::<Vec<_>>();
+        view! {
+            <section class="status-bring" data-testid="status-bring" data-catalogue=bring.catalogue>
+                <h2>{t("Dokumen yang perlu dibawa", "Documents to bring")}</h2>
+                <p class="hint">{t("Keperluan:", "For:")} " " {case} " · " {t("daftar versi", "list version")} " " {bring.catalogue}</p>
+                <DocList items=items lang=lang />
+            </section>
+        }
+    });
     view! {
         <p class="status-label">{t("Nomor antrean", "Queue number")}</p>
         <p class="status-number" data-testid="status-number">{status.number.clone()}</p>
@@ -349,5 +383,6 @@ fn StatusView(status: PublicStatus, lang: Lang) -> impl IntoView {
             {detail.map(|d| view! { <p data-testid="status-detail">{d}</p> })}
             {next_step.map(|n| view! { <p>{n}</p> })}
         </div>
+        {bring}
     }
 }

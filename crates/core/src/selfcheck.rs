@@ -292,6 +292,55 @@ impl Answers {
 
 /// The link parameter of the first question.
 pub const REASON_KEY: &str = "alasan";
+/// The link parameter of the office.
+pub const OFFICE_KEY: &str = "o";
+/// The app's path of the self-check.
+pub const SELFCHECK_PATH: &str = "/cek-berkas";
+
+/// A self-check's address: the office and the answers so far, so that a shared link or
+/// a QR code reopens the same answer. `/cek-berkas?o=51.02.02&alasan=hilang&laporan=ya`;
+/// every part is URL-safe as written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SelfCheckLink {
+    /// The office; `None` means the server's own (its first office).
+    pub office: Option<crate::ids::OfficeCode>,
+    /// The answers.
+    pub answers: Answers,
+}
+
+impl SelfCheckLink {
+    /// The path and query to open.
+    pub fn page(&self) -> String {
+        let mut params: Vec<(&str, String)> = Vec::new();
+        if let Some(office) = &self.office {
+            params.push((OFFICE_KEY, office.to_string()));
+        }
+        params.extend(self.answers.to_params());
+        if params.is_empty() {
+            return SELFCHECK_PATH.to_owned();
+        }
+        let query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!("{SELFCHECK_PATH}?{}", query.join("&"))
+    }
+
+    /// Reads a page's query string (with or without its `?`); what is not understood is
+    /// left out, as in [`Answers::from_params`].
+    pub fn parse_query(query: &str) -> Self {
+        let pairs: Vec<(&str, &str)> = query
+            .trim_start_matches('?')
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .collect();
+        let office = pairs
+            .iter()
+            .find(|(k, _)| *k == OFFICE_KEY)
+            .and_then(|(_, v)| crate::ids::OfficeCode::new(*v).ok());
+        Self {
+            office,
+            answers: Answers::from_params(pairs),
+        }
+    }
+}
 
 /// A case the first question offers: the reasons every office has (those its catalogue
 /// serves), then the cases the admin added.
@@ -412,7 +461,12 @@ mod tests {
         use Warning::*;
         let c = Catalogue::default();
         // (reason, the follow-ups' replies, the documents, the warnings)
-        type Path = (Reason, &'static [bool], &'static [&'static str], &'static [Warning]);
+        type Path = (
+            Reason,
+            &'static [bool],
+            &'static [&'static str],
+            &'static [Warning],
+        );
         let cases: &[Path] = &[
             (TurnedSeventeen, &[true], &["kk", "perekaman"], &[]),
             (
@@ -591,6 +645,23 @@ mod tests {
             advise(&edited, &walk(Reason::Ikd, &[true, true])),
             Err(AdviceError::NoCase("ikd".into()))
         );
+    }
+
+    #[test]
+    fn a_link_names_its_office_and_answers() {
+        let link = SelfCheckLink {
+            office: Some(crate::ids::OfficeCode::new("51.02.02").unwrap()),
+            answers: walk(Reason::Lost, &[false]),
+        };
+        assert_eq!(
+            link.page(),
+            "/cek-berkas?o=51.02.02&alasan=hilang&laporan=tidak"
+        );
+        assert_eq!(SelfCheckLink::parse_query(&link.page()[11..]), link);
+        assert_eq!(SelfCheckLink::default().page(), "/cek-berkas");
+        let odd = SelfCheckLink::parse_query("?o=bogus&alasan=rusak&fbclid=x");
+        assert_eq!(odd.office, None);
+        assert_eq!(odd.answers.choice, Some(Choice::Reason(Reason::Damaged)));
     }
 
     proptest::proptest! {

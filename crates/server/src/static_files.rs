@@ -40,7 +40,10 @@ const ASSET_EXTENSIONS: &[&str] = &[
 
 /// Paths of the public pages, and the folder of `--dist` holding their own small app
 /// (built from `public.html`): an applicant's phone loads that, not the office's app.
-const PUBLIC_PAGES: &[&str] = &["/status"];
+const PUBLIC_PAGES: &[&str] = &[
+    loket_core::status_link::STATUS_PATH,
+    loket_core::selfcheck::SELFCHECK_PATH,
+];
 const PUBLIC_DIR: &str = "public";
 
 const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
