@@ -63,6 +63,12 @@ async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
 
 /// Sends one request and maps the answer: JSON on success, [`ApiError`] otherwise.
 async fn send<T: DeserializeOwned>(path: &str, init: &RequestInit) -> Result<T, ApiError> {
+    let (status, text) = send_text(path, init).await?;
+    serde_json::from_str(&text).map_err(|_| ApiError::Server(status))
+}
+
+/// Sends one request: the status and body of a success, [`ApiError`] otherwise.
+async fn send_text(path: &str, init: &RequestInit) -> Result<(u16, String), ApiError> {
     let window = web_sys::window().ok_or(ApiError::Unreachable)?;
     let response: Response = JsFuture::from(window.fetch_with_str_and_init(path, init))
         .await
@@ -80,7 +86,7 @@ async fn send<T: DeserializeOwned>(path: &str, init: &RequestInit) -> Result<T, 
     // A body cut off mid-way is a lost answer, like no answer at all.
     .ok_or(ApiError::Unreachable)?;
     if response.ok() {
-        return serde_json::from_str(&text).map_err(|_| ApiError::Server(status));
+        return Ok((status, text));
     }
     let (code, message) = serde_json::from_str::<ErrorBody>(&text)
         .map(|b| (b.error, b.message))
@@ -106,14 +112,22 @@ pub async fn status(link: &StatusLink) -> Result<PublicStatus, ApiError> {
     get(&link.api_path()).await
 }
 
-/// The office's catalogue in force, for the self-check (`None`: the server's own office).
+/// The office's catalogue in force, for the self-check (`None`: the server's own office),
+/// with the JSON it came as, which the page keeps for offline visits (no serialiser for
+/// the catalogue in the public app).
 pub async fn catalogue(
     office: Option<&loket_core::OfficeCode>,
-) -> Result<loket_core::selfcheck::ServiceInfo, ApiError> {
-    match office {
-        Some(code) => get(&format!("/api/catalogue?office={code}")).await,
-        None => get("/api/catalogue").await,
-    }
+) -> Result<(loket_core::selfcheck::ServiceInfo, String), ApiError> {
+    let path = match office {
+        Some(code) => format!("/api/catalogue?office={code}"),
+        None => "/api/catalogue".to_owned(),
+    };
+    let init = RequestInit::new();
+    init.set_method("GET");
+    init.set_cache(web_sys::RequestCache::NoStore);
+    let (status, text) = send_text(&path, &init).await?;
+    let info = serde_json::from_str(&text).map_err(|_| ApiError::Server(status))?;
+    Ok((info, text))
 }
 
 /// One sync round trip.

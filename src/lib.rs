@@ -33,6 +33,7 @@ pub fn mount() {
 /// Mounts the public pages alone (the `loket-public` binary): what an applicant's phone
 /// loads, without the office's pages, store or sync.
 pub fn mount_public() {
+    pwa::register_public_worker();
     leptos::mount::mount_to_body(|| {
         let lang = RwSignal::new(Lang::saved());
         provide_context(lang);
@@ -64,7 +65,7 @@ fn PublicApp() -> impl IntoView {
         <div id="app" data-ready="true">
             <header class="top">
                 <div class="brand">
-                    <span class="title">{move || lang.get().t().app_title}</span>
+                    <span class="title">{move || lang.get().tr("Loket KTP-el", "KTP-el Counter")}</span>
                 </div>
                 <LangToggle />
                 <nav class="public-nav no-print" aria-label=move || lang.get().tr("Halaman", "Pages")>
@@ -265,7 +266,7 @@ fn LangToggle() -> impl IntoView {
     };
     view! {
         <button class="button secondary lang" on:click=toggle lang=move || if lang.get() == Lang::Id { "en" } else { "id" }>
-            {move || lang.get().t().switch_lang}
+            {move || lang.get().tr("English", "Bahasa Indonesia")}
         </button>
     }
 }

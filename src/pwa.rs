@@ -87,3 +87,35 @@ pub fn apply_update() {
         }
     }
 }
+
+/// The public pages' own service worker (`public/public-sw.js`), which keeps the
+/// self-check on an applicant's phone after one visit. Its scope is the self-check only:
+/// the status page is live data, and staff tablets' own worker keeps the root.
+pub const PUBLIC_WORKER: &str = "/public/public-sw.js";
+
+/// Registers [`PUBLIC_WORKER`] for the self-check's path. A browser without service
+/// workers (or on plain http away from 127.0.0.1) simply has no offline copy.
+pub fn register_public_worker() {
+    let container = window().navigator().service_worker();
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(
+        &options,
+        &"scope".into(),
+        &loket_core::selfcheck::SELFCHECK_PATH.into(),
+    );
+    let register = js_sys::Reflect::get(&container, &"register".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let Some(promise) = register
+        .and_then(|f| f.call2(&container, &PUBLIC_WORKER.into(), &options).ok())
+        .and_then(|p| p.dyn_into::<js_sys::Promise>().ok())
+    else {
+        return;
+    };
+    // Called before Leptos mounts (and starts its executor): wasm-bindgen's own spawner.
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(e) = wasm_bindgen_futures::JsFuture::from(promise).await {
+            leptos::logging::warn!("the self-check's offline copy is not kept: {e:?}");
+        }
+    });
+}

@@ -48,7 +48,12 @@ pub fn SelfCheckPage() -> impl IntoView {
     let office = start.office.clone();
     let answers = RwSignal::new(start.answers);
     let key = storage_key(office.as_ref());
-    let kept: Option<ServiceInfo> = LocalStorage::get(&key).ok();
+    let storage = LocalStorage::raw();
+    let kept: Option<ServiceInfo> = storage
+        .get_item(&key)
+        .ok()
+        .flatten()
+        .and_then(|text| serde_json::from_str(&text).ok());
     let source = RwSignal::new(kept.as_ref().map(|_| Source::Kept));
     let info = RwSignal::new(kept);
     let failed = RwSignal::new(false);
@@ -57,9 +62,9 @@ pub fn SelfCheckPage() -> impl IntoView {
         let office = office.clone();
         spawn_local(async move {
             match api::catalogue(office.as_ref()).await {
-                Ok(fresh) => {
+                Ok((fresh, text)) => {
                     // A full storage only costs the offline copy.
-                    let _ = LocalStorage::set(&key, &fresh);
+                    let _ = LocalStorage::raw().set_item(&key, &text);
                     info.set(Some(fresh));
                     source.set(Some(Source::Server));
                 }

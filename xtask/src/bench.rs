@@ -19,8 +19,11 @@ use crate::test::e2e_env;
 use crate::tools::{Need, WASM_TARGET, chromedriver, ensure_tools};
 use crate::{Result, dist_dir, project_root, step};
 
-/// What the first visit may download, gzipped.
+/// What the first visit of the office's app may download, gzipped.
 pub const FIRST_LOAD_BUDGET: u64 = 200 * 1024;
+/// What the first visit of the public pages (status and self-check) may download,
+/// gzipped: they open on an applicant's cheap phone, often on a weak signal.
+pub const PUBLIC_FIRST_LOAD_BUDGET: u64 = 150 * 1024;
 
 /// The sync bench's tests that make up the load run (the rest is the two-device bench).
 const LOAD_TESTS: &str = "load_";
@@ -41,13 +44,17 @@ pub fn bench(sh: &Shell) -> Result<()> {
 
     let files = dist_files(&dist_dir())?;
     let office = bundle_sizes(&files, "")?;
-    println!("\n{}", size_table("the office's app (dist/)", &office));
+    println!(
+        "\n{}",
+        size_table("the office's app (dist/)", &office, FIRST_LOAD_BUDGET)
+    );
     let public = bundle_sizes(&files, &format!("{PUBLIC_DIR}/"))?;
     println!(
         "\n{}",
         size_table(
-            &format!("the public status page (dist/{PUBLIC_DIR}/)"),
-            &public
+            &format!("the public pages, status and self-check (dist/{PUBLIC_DIR}/)"),
+            &public,
+            PUBLIC_FIRST_LOAD_BUDGET,
         )
     );
 
@@ -153,8 +160,8 @@ fn gzip_len(bytes: &[u8]) -> Result<u64> {
     Ok(crate::build::gzip(bytes)?.len() as u64)
 }
 
-/// The size table of one app, with its first-load total against [`FIRST_LOAD_BUDGET`].
-pub fn size_table(title: &str, sizes: &[Size]) -> String {
+/// The size table of one app, with its first-load total against `budget` (bytes).
+pub fn size_table(title: &str, sizes: &[Size], budget: u64) -> String {
     let width = sizes
         .iter()
         .map(|s| s.path.len())
@@ -170,16 +177,12 @@ pub fn size_table(title: &str, sizes: &[Size]) -> String {
     }
     let raw: u64 = sizes.iter().map(|s| s.raw).sum();
     let gzip: u64 = sizes.iter().map(|s| s.gzip).sum();
-    let verdict = if gzip <= FIRST_LOAD_BUDGET {
-        "PASS"
-    } else {
-        "OVER"
-    };
+    let verdict = if gzip <= budget { "PASS" } else { "OVER" };
     out += &format!("  {:<width$}  {raw:>10}  {gzip:>10}\n", "first load total");
     out += &format!(
         "  first load gzip {:.1} KiB of {} KiB budget: {verdict}",
         gzip as f64 / 1024.0,
-        FIRST_LOAD_BUDGET / 1024
+        budget / 1024
     );
     out
 }
@@ -275,8 +278,12 @@ mod tests {
             raw: 2 * gzip,
             gzip,
         };
-        assert!(size_table("app", &[size(1000)]).ends_with("PASS"));
-        assert!(size_table("app", &[size(FIRST_LOAD_BUDGET + 1)]).ends_with("OVER"));
+        assert!(size_table("app", &[size(1000)], FIRST_LOAD_BUDGET).ends_with("PASS"));
+        assert!(
+            size_table("app", &[size(FIRST_LOAD_BUDGET + 1)], FIRST_LOAD_BUDGET).ends_with("OVER")
+        );
+        let public = size(PUBLIC_FIRST_LOAD_BUDGET + 1);
+        assert!(size_table("public", &[public], PUBLIC_FIRST_LOAD_BUDGET).ends_with("OVER"));
     }
 
     #[test]

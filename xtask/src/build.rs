@@ -4,7 +4,9 @@
 //! `public/sw.js` cannot know the build's file names, so it carries two placeholders that
 //! [`rewrite_sw`] fills in: `__LOKET_VERSION__` (a hash of every other file in `dist/`, so the
 //! cache name changes exactly when the app does) and `["__LOKET_PRECACHE__"]` (the list of
-//! files to precache, which is all of `dist/` plus `/`).
+//! files to precache, which is all of `dist/` plus `/`). The public pages' own worker,
+//! `public/public-sw.js`, carries the same two and gets `dist/public/`'s files
+//! ([`rewrite_public_sw`]): a phone that opened the self-check keeps only that small app.
 
 use std::fs;
 use std::path::Path;
@@ -18,6 +20,8 @@ const SW: &str = "sw.js";
 /// The public pages' own small app (`public.html`, the `loket-public` binary), relative to
 /// `dist/`. A tablet's service worker does not precache it: staff devices never load it.
 pub const PUBLIC_DIR: &str = "public";
+/// The public pages' service worker, relative to `dist/`.
+const PUBLIC_SW: &str = "public/public-sw.js";
 const VERSION_PLACEHOLDER: &str = "__LOKET_VERSION__";
 const PRECACHE_PLACEHOLDER: &str = r#"["__LOKET_PRECACHE__"]"#;
 
@@ -41,8 +45,11 @@ pub fn build_app(sh: &Shell) -> Result<()> {
     )
     .env("TRUNK_SKIP_VERSION_CHECK", "true")
     .run()?;
-    step(format!("stamping dist/{SW}: version and precache list"));
+    step(format!(
+        "stamping dist/{SW} and dist/{PUBLIC_SW}: version and precache list"
+    ));
     stamp_sw(&dist_dir())?;
+    stamp_public_sw(&dist_dir())?;
     step("gzipping the app's files with zopfli (served precompressed)");
     precompress(&dist_dir())
 }
@@ -100,6 +107,23 @@ fn stamp_sw(dist: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Fills in the placeholders of `<dist>/public/public-sw.js` from the files beside it.
+fn stamp_public_sw(dist: &Path) -> Result<()> {
+    let sw_path = dist.join(PUBLIC_SW);
+    let sw = fs::read_to_string(&sw_path).map_err(|err| {
+        format!(
+            "cannot read {} ({err}): Trunk copies it from public/public-sw.js; does \
+             public.html have `<link data-trunk rel=\"copy-file\" href=\"public/public-sw.js\" />`?",
+            sw_path.display()
+        )
+    })?;
+    let files = dist_files(dist)?;
+    let stamped =
+        rewrite_public_sw(&sw, &files).map_err(|err| format!("{}: {err}", sw_path.display()))?;
+    fs::write(&sw_path, stamped)?;
+    Ok(())
+}
+
 /// One built file: its path relative to `dist/`, with forward slashes, and its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DistFile {
@@ -139,6 +163,27 @@ fn collect(dir: &Path, prefix: &str, files: &mut Vec<DistFile>) -> std::io::Resu
 /// include the service worker itself). Fails when a placeholder is missing, so a renamed
 /// placeholder cannot ship an app that never updates.
 pub fn rewrite_sw(sw: &str, files: &[DistFile]) -> Result<String, String> {
+    let public = format!("{PUBLIC_DIR}/");
+    let office: Vec<&DistFile> = files
+        .iter()
+        .filter(|file| !file.path.starts_with(&public))
+        .collect();
+    fill_in(sw, &office, Some("/"))
+}
+
+/// The public pages' worker `sw` filled in for the files under `dist/public/` (of `files`,
+/// every file of `dist/`), itself left out.
+pub fn rewrite_public_sw(sw: &str, files: &[DistFile]) -> Result<String, String> {
+    let public = format!("{PUBLIC_DIR}/");
+    let own: Vec<&DistFile> = files
+        .iter()
+        .filter(|file| file.path.starts_with(&public) && file.path != PUBLIC_SW)
+        .collect();
+    fill_in(sw, &own, None)
+}
+
+/// `sw` with its precache list (`first`, then `files` sorted) and version filled in.
+fn fill_in(sw: &str, files: &[&DistFile], first: Option<&str>) -> Result<String, String> {
     if !sw.contains(PRECACHE_PLACEHOLDER) {
         return Err(format!(
             "the precache placeholder `{PRECACHE_PLACEHOLDER}` is missing (written exactly so, \
@@ -150,13 +195,11 @@ pub fn rewrite_sw(sw: &str, files: &[DistFile]) -> Result<String, String> {
             "the version placeholder `{VERSION_PLACEHOLDER}` is missing"
         ));
     }
-    let public = format!("{PUBLIC_DIR}/");
-    let mut sorted: Vec<&DistFile> = files
-        .iter()
-        .filter(|file| !file.path.starts_with(&public))
-        .collect();
+    let mut sorted: Vec<&DistFile> = files.to_vec();
     sorted.sort_by(|a, b| a.path.cmp(&b.path));
-    let precache: Vec<String> = std::iter::once("/".to_owned())
+    let precache: Vec<String> = first
+        .map(str::to_owned)
+        .into_iter()
         .chain(sorted.iter().map(|file| format!("/{}", file.path)))
         .map(|url| json_string(&url))
         .collect();
@@ -250,6 +293,27 @@ const PRECACHE = ["__LOKET_PRECACHE__"];
         let out = rewrite_sw(SW_SOURCE, &with_public).unwrap();
         assert!(!out.contains("/public/"), "{out}");
         assert_eq!(out, rewrite_sw(SW_SOURCE, &sample()).unwrap());
+    }
+
+    #[test]
+    fn the_public_worker_precaches_only_the_public_pages() {
+        let mut files = sample();
+        files.push(file("public/index.html", "<html>status"));
+        files.push(file("public/loket-public-9f9f_bg.wasm", "\0asm"));
+        files.push(file("public/public-sw.js", SW_SOURCE));
+        let out = rewrite_public_sw(SW_SOURCE, &files).unwrap();
+        let precache = out.lines().nth(1).unwrap();
+        assert_eq!(
+            precache,
+            r#"const PRECACHE = ["/public/index.html", "/public/loket-public-9f9f_bg.wasm"];"#
+        );
+        // Its version follows the public files only.
+        let mut office_changed = files.clone();
+        office_changed[0].bytes.push(b'!');
+        assert_eq!(rewrite_public_sw(SW_SOURCE, &office_changed).unwrap(), out);
+        let mut public_changed = files.clone();
+        public_changed[4].bytes.push(b'!');
+        assert_ne!(rewrite_public_sw(SW_SOURCE, &public_changed).unwrap(), out);
     }
 
     #[test]

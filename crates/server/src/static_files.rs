@@ -10,7 +10,7 @@
 use crate::AppState;
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderName, HeaderValue};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tower::ServiceExt;
@@ -45,6 +45,8 @@ const PUBLIC_PAGES: &[&str] = &[
     loket_core::selfcheck::SELFCHECK_PATH,
 ];
 const PUBLIC_DIR: &str = "public";
+/// The public pages' service worker (`public/public-sw.js`, built into `dist/public/`).
+const PUBLIC_WORKER: &str = "/public/public-sw.js";
 
 const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
 const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
@@ -105,6 +107,13 @@ async fn serve(State(state): State<AppState>, request: Request) -> Response {
         NO_CACHE
     };
     response.headers_mut().insert(CACHE_CONTROL, cache);
+    if path == PUBLIC_WORKER {
+        // The worker lives with the public app's files but serves the self-check's path.
+        response.headers_mut().insert(
+            HeaderName::from_static("service-worker-allowed"),
+            HeaderValue::from_static(loket_core::selfcheck::SELFCHECK_PATH),
+        );
+    }
     response
 }
 

@@ -154,3 +154,46 @@ pub async fn service_worker_controls(p: &Profile) {
     )
     .await
 }
+
+/// The page as it is now fits `width` CSS pixels with no sideways scrolling: a 390 px
+/// phone at 200% zoom is 195 px wide (WCAG 2.2's reflow). The viewport is narrowed for
+/// the check and restored after.
+pub async fn fits_width(p: &Profile, width: u32) {
+    let cdp = p.driver.cdp();
+    let narrow = serde_json::json!({
+        "width": width, "height": 844, "deviceScaleFactor": 1, "mobile": true,
+    });
+    if let Err(e) = cdp
+        .send_raw("Emulation.setDeviceMetricsOverride", narrow)
+        .await
+    {
+        fail(
+            p,
+            &format!("could not narrow the viewport to {width} px: {e}"),
+        )
+        .await;
+    }
+    // The layout settles on the next frame.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let js = "const d = document.documentElement; \
+              const wide = [...document.querySelectorAll('body *')] \
+                .filter(e => e.getBoundingClientRect().right > d.clientWidth + 1) \
+                .slice(0, 3).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)); \
+              return [d.scrollWidth, d.clientWidth, wide.join(', ')];";
+    let measured: Result<(u32, u32, String), _> =
+        async { p.driver.execute(js, Vec::new()).await?.convert() }.await;
+    let _ = cdp
+        .send_raw("Emulation.clearDeviceMetricsOverride", ())
+        .await;
+    match measured {
+        Ok((scroll, client, _)) if scroll <= client => {}
+        Ok((scroll, client, wide)) => {
+            fail(
+                p,
+                &format!("at {width} px the page scrolls sideways: {scroll} px wide in {client} (widest: {wide})"),
+            )
+            .await
+        }
+        Err(e) => fail(p, &format!("could not measure the page: {e}")).await,
+    }
+}

@@ -91,6 +91,15 @@ async fn the_ticket_slip_leads_the_applicants_phone_to_its_status() {
     shows(&phone, "[data-testid=status-number]", &number, WAIT).await;
     shows(&phone, "[data-testid=status-headline]", "Menunggu", WAIT).await;
     check::path(&phone, "/status").await;
+    // What to bring for the ticket's case, and the self-check for the office, a tap away;
+    // at 200% zoom on a phone (195 px) nothing scrolls sideways.
+    check::exists(
+        &phone,
+        "[data-testid=status-bring] .doc-list li[data-doc=kk]",
+    )
+    .await;
+    check::exists(&phone, "#status-selfcheck[href='/cek-berkas?o=51.02.02']").await;
+    check::fits_width(&phone, 195).await;
     // The phone got the small public app, not the office's.
     let public_app = phone
         .driver

@@ -181,6 +181,14 @@ async fn the_walk_in_service_from_number_to_signed_receipt() {
     action::open(&kasi, &format!("/status?n=A-003&c={code}")).await;
     sees(&kasi, "[data-testid=status-headline]", "dikembalikan").await;
     sees(&kasi, "[data-testid=status-detail]", "Bawa KK asli.").await;
+    // What to bring for the case, the document found missing first; and at 200% zoom on
+    // a phone (195 px) nothing scrolls sideways.
+    check::exists(
+        &kasi,
+        "[data-testid=status-bring] .doc-list li:first-child[data-found=missing]",
+    )
+    .await;
+    check::fits_width(&kasi, 195).await;
 
     tablet.quit().await;
     kasi.quit().await;
