@@ -25,14 +25,30 @@ async fn a_ticket_holder_sees_where_the_ticket_stands() {
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert_eq!(answer["stage"], json!({"waiting": {"ahead": 2}}));
     assert_eq!(answer["number"], format!("{letter}-003"));
-    // What is public is only this: no device, actor, case or op id.
+    // What is public is only this: no device, actor or op id; the case only as the
+    // documents its holder brings.
     let keys: Vec<&str> = answer
         .as_object()
         .unwrap()
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(keys, ["day", "number", "stage"]);
+    assert_eq!(keys, ["bring", "day", "number", "stage"]);
+    let bring = &answer["bring"];
+    assert_eq!(bring["catalogue"], 1);
+    assert_eq!(bring["case_id"], "KTP-el baru");
+    let docs: Vec<&str> = bring["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["document"]["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(docs, ["kk", "perekaman"]);
+    let text = answer.to_string();
+    assert!(
+        !text.contains(&tablet.id) && !text.contains("operator"),
+        "{text}"
+    );
 
     // Typed as people type it: lower case.
     let (status, _) = app.get(&url(3, &code(2).to_lowercase())).await;

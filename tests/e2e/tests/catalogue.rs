@@ -131,6 +131,11 @@ async fn the_admin_edits_the_service_list_and_old_tickets_keep_theirs() {
     action::type_into(&tablet, &format!("{added} .doc-name-id"), "Akta kelahiran").await;
     action::click(&tablet, "#catalogue-save").await;
     shows(&tablet, "[data-testid=catalogue-saved]", "versi 4").await;
+    // The hours and the address applicants are told: version 5.
+    action::type_into(&tablet, "#notice-hours-id", "Senin–Jumat 08.00–14.00").await;
+    action::type_into(&tablet, "#notice-address", "Jl. Raya Selemadeg No. 1").await;
+    action::click(&tablet, "#catalogue-save").await;
+    shows(&tablet, "[data-testid=catalogue-saved]", "versi 5").await;
 
     // The operator's counter offers the new case; a new-card ticket now lists the new document.
     action::lock(&tablet).await;
@@ -159,6 +164,34 @@ async fn the_admin_edits_the_service_list_and_old_tickets_keep_theirs() {
         "{after} lists the added document: {new:?} (was {old:?})"
     );
     assert!(find::waiting(&tablet).await.unwrap_or_default() == vec![correction]);
+
+    // The applicants' self-check reads the same list: the added case, its document, the
+    // office's hours and address, and the version.
+    action::sync_until_settled(&tablet).await;
+    action::open(&tablet, "/cek-berkas?alasan=koreksi_data").await;
+    shows(
+        &tablet,
+        "[data-testid=selfcheck-advice] .doc-list",
+        "Akta kelahiran",
+    )
+    .await;
+    shows(
+        &tablet,
+        "[data-testid=selfcheck-hours]",
+        "Senin–Jumat 08.00–14.00",
+    )
+    .await;
+    shows(
+        &tablet,
+        "[data-testid=selfcheck-office]",
+        "Jl. Raya Selemadeg No. 1",
+    )
+    .await;
+    check::exists(
+        &tablet,
+        "[data-testid=selfcheck-advice][data-catalogue='5']",
+    )
+    .await;
 
     tablet.quit().await;
 }
