@@ -63,9 +63,12 @@ pub fn LockScreen() -> impl IntoView {
     // Until the first sync, the office's staff may simply not be here yet: offering to
     // create a first admin then would make a second one.
     let synced = move || app.sync.last_success.get().is_some();
+    // A memo, so the form is rebuilt only when what it should be changes: every sync and
+    // every pulled op would otherwise make a new one and drop the name just tapped.
+    let shown = Memo::new(move |_| (no_staff(), synced()));
     view! {
         <main class="page lock">
-            {move || match (no_staff(), synced()) {
+            {move || match shown.get() {
                 (false, _) => view! { <Unlock /> }.into_any(),
                 (true, true) => view! { <FirstAdmin /> }.into_any(),
                 (true, false) => view! {

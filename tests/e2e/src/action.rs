@@ -141,6 +141,14 @@ pub async fn lock(p: &Profile) {
 
 /// On the lock screen: taps `name`, types `pin`, unlocks, and waits for the staff menu.
 pub async fn unlock(p: &Profile, name: &str, pin: &str) {
+    choose_person(p, name).await;
+    type_into(p, "#unlock-pin", pin).await;
+    click(p, "#unlock-submit").await;
+    check::exists(p, "#lock").await;
+}
+
+/// On the lock screen: taps `name`, and waits for the PIN field to show.
+pub async fn choose_person(p: &Profile, name: &str) {
     let person =
         format!("//button[contains(@class,'person')][.//span[@class='name' and text()='{name}']]");
     let what = format!("{name} on the lock screen");
@@ -151,9 +159,7 @@ pub async fn unlock(p: &Profile, name: &str, pin: &str) {
         }
     })
     .await;
-    type_into(p, "#unlock-pin", pin).await;
-    click(p, "#unlock-submit").await;
-    check::exists(p, "#lock").await;
+    check::exists(p, "form:not([hidden]) #unlock-pin").await;
 }
 
 /// Issues a walk-in ticket with the form's defaults and returns its number (`A-001`),
@@ -222,6 +228,25 @@ pub async fn sync_until(
             pressed = Some(Instant::now());
         }
         probe().await
+    })
+    .await
+}
+
+/// Presses "Sinkronkan sekarang" until the badge shows a later last sync than before
+/// (it shows seconds, so the first press waits for the next second).
+pub async fn sync_landed(p: &Profile) {
+    let shown = async || {
+        find::text(p, "[data-testid=last-sync]")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    };
+    let before = shown().await;
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    sync_until(p, "a later last sync", async || match shown().await {
+        now if now != before => Ok(()),
+        now => Err(format!("the badge still shows {now:?}")),
     })
     .await
 }

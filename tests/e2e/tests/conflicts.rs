@@ -156,6 +156,10 @@ async fn a_decision_made_offline_by_someone_no_longer_kasi_is_refused_and_shown(
     .await;
     check::exists(&kasi, "#nav-kasi[hidden]").await;
     action::lock(&tablet).await;
+    // A name tapped on the lock screen stays chosen while a sync lands.
+    action::choose_person(&tablet, action::OPERATOR.0).await;
+    action::sync_landed(&tablet).await;
+    check::exists(&tablet, "form:not([hidden]) #unlock-pin").await;
     action::unlock(&tablet, action::OPERATOR.0, action::OPERATOR.1).await;
     action::click(&tablet, "#nav-print").await;
     action::sync_until_settled(&tablet).await;
