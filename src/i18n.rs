@@ -83,6 +83,8 @@ pub struct Texts {
     pub enrol_busy: &'static str,
     pub enrol_bad_code: &'static str,
     pub enrol_bad_name: &'static str,
+    /// Too many enrolment attempts from this network: wait.
+    pub enrol_too_many: &'static str,
     pub enrol_offline: &'static str,
     pub enrol_failed: &'static str,
     // Counter
@@ -152,6 +154,7 @@ pub static ID: Texts = Texts {
     enrol_busy: "Mendaftarkan…",
     enrol_bad_code: "Kode admin salah. Periksa kembali huruf dan angkanya.",
     enrol_bad_name: "Isi nama perangkat (1–60 huruf).",
+    enrol_too_many: "Terlalu banyak percobaan dari jaringan ini. Tunggu 15 menit, lalu coba lagi dengan kode yang benar.",
     enrol_offline: "Server tidak dapat dihubungi. Pendaftaran perlu koneksi ke server kantor; coba lagi.",
     enrol_failed: "Pendaftaran gagal di server. Coba lagi sebentar lagi.",
     device_label: "Perangkat",
@@ -219,6 +222,7 @@ pub static EN: Texts = Texts {
     enrol_busy: "Enrolling…",
     enrol_bad_code: "Wrong admin code. Check its letters and digits.",
     enrol_bad_name: "Enter a device name (1–60 characters).",
+    enrol_too_many: "Too many attempts from this network. Wait 15 minutes, then try again with the right code.",
     enrol_offline: "The server cannot be reached. Enrolment needs the office server; try again.",
     enrol_failed: "Enrolment failed on the server. Try again shortly.",
     device_label: "Device",

@@ -192,7 +192,6 @@ pub fn SignaturePad(signature: RwSignal<Signature>) -> impl IntoView {
                 preserveAspectRatio="none"
                 role="img"
                 aria-label=label
-                style="touch-action: none"
                 node_ref=pad
                 on:pointerdown=down
                 on:pointermove=moved

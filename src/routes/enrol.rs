@@ -33,6 +33,10 @@ pub fn EnrolPage() -> impl IntoView {
                         code: loket_core::ErrorCode::OfficeFull,
                         ..
                     }) => t().office_full,
+                    EnrolError::Api(ApiError::Refused {
+                        code: loket_core::ErrorCode::TooManyRequests,
+                        ..
+                    }) => t().enrol_too_many,
                     EnrolError::Api(ApiError::Refused { .. }) => t().enrol_bad_name,
                     EnrolError::Api(ApiError::Server(_)) => t().enrol_failed,
                     EnrolError::NotSaved => t().enrol_saved_failed,

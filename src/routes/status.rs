@@ -27,6 +27,9 @@ enum Problem {
     NotYetKnown,
     /// No answer: the phone is offline or the server is down.
     Offline,
+    /// Too many lookups from this phone's network, or too many wrong codes for this
+    /// ticket: the server asks to wait. Asked again by the next refresh.
+    Busy,
     /// The server failed.
     Failed,
 }
@@ -113,6 +116,7 @@ pub fn StatusPage() -> impl IntoView {
                     }));
                 }
                 Err(ApiError::Unreachable) => problem.set(Some(Problem::Offline)),
+                Err(ApiError::Refused { status: 429, .. }) => problem.set(Some(Problem::Busy)),
                 Err(_) => problem.set(Some(Problem::Failed)),
             }
         });
@@ -179,6 +183,7 @@ pub fn StatusPage() -> impl IntoView {
                 (Some(Problem::NotFound), _) => "not-found",
                 (Some(Problem::NotYetKnown), _) => "not-yet-known",
                 (Some(Problem::Offline), _) => "offline",
+                (Some(Problem::Busy), _) => "busy",
                 (Some(Problem::Failed), _) => "failed",
                 (None, true) => "found",
                 (None, false) if loading.get() => "loading",
@@ -208,6 +213,14 @@ pub fn StatusPage() -> impl IntoView {
                                 {lang.tr(
                                     "Tidak ada koneksi. Status diperbarui lagi saat koneksi kembali.",
                                     "No connection. The status updates again when it returns.",
+                                )}
+                            </p>
+                        }.into_any(),
+                        Problem::Busy => view! {
+                            <p class="banner warn" role="alert" data-testid="status-busy">
+                                {lang.tr(
+                                    "Terlalu banyak pemeriksaan dalam waktu singkat. Tunggu beberapa menit; halaman ini mencoba lagi sendiri.",
+                                    "Too many checks in a short time. Wait a few minutes; this page tries again by itself.",
                                 )}
                             </p>
                         }.into_any(),
@@ -336,10 +349,17 @@ fn StatusView(status: PublicStatus, lang: Lang) -> impl IntoView {
             t("Selesai: dokumen sudah diserahkan", "Done: the document was handed over").into(),
             Some(t("Terima kasih.", "Thank you.").into()),
         ),
-        PublicStage::Returned { reason, explanation } => (
+        PublicStage::Returned { reason } => (
             "returned",
             t("Berkas dikembalikan", "Your file was returned").into(),
-            Some(format!("{}: {explanation}", return_reason(lang, *reason))),
+            Some(format!(
+                "{}. {}",
+                return_reason(lang, *reason),
+                t(
+                    "Penjelasan petugas tertulis di surat pengembalian yang Anda terima.",
+                    "The officer's explanation is on the return notice you were given.",
+                )
+            )),
         ),
         PublicStage::Left => (
             "returned",

@@ -43,6 +43,13 @@ pub enum ErrorCode {
     NotFound,
     /// The route does not take this method.
     MethodNotAllowed,
+    /// Too many requests from this client, or too many wrong answers for this record:
+    /// the answer's `Retry-After` says when to try again.
+    TooManyRequests,
+    /// The request took longer than the server waits.
+    RequestTimeout,
+    /// A query string that is not what the route reads.
+    InvalidQuery,
     /// The server failed; the detail is in its log.
     Internal,
     /// A code this build does not know (a newer server): treated as a refusal.

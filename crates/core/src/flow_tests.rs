@@ -258,12 +258,12 @@ fn the_kasi_returns_a_file_and_the_public_sees_why() {
         public.stage,
         PublicStage::Returned {
             reason: ReturnReason::DataMismatch,
-            explanation: explanation.into()
         }
     );
-    // Nothing personal reaches the public view.
+    // Nothing personal reaches the public view, nor anything typed by staff.
     let json = serde_json::to_string(&public).unwrap();
     assert!(!json.contains("Ayu") && !json.contains("5102024107900001"));
+    assert!(!json.contains("KK belum diperbarui"), "{json}");
     // The Kasi's list of today's returns holds it, with its case's documents by name.
     let back: Vec<_> = s.returned(day()).iter().map(|t| t.number.clone()).collect();
     assert_eq!(back, vec![no("A", 1)]);

@@ -668,13 +668,9 @@ impl OfficeState {
             Stage::Printed { suket } => PublicStage::Ready { suket: *suket },
             Stage::HandedOver => PublicStage::Done,
             Stage::Returned { .. } => match ticket.decision.as_ref().map(|d| &d.what) {
-                Some(Decision::Returned {
-                    reason,
-                    explanation,
-                }) => PublicStage::Returned {
-                    reason: *reason,
-                    explanation: explanation.clone(),
-                },
+                Some(Decision::Returned { reason, .. }) => {
+                    PublicStage::Returned { reason: *reason }
+                }
                 _ => PublicStage::Done,
             },
             Stage::Left => PublicStage::Left,

@@ -324,12 +324,12 @@ pub enum PublicStage {
     },
     /// Handed over.
     Done,
-    /// Returned to the applicant, with the Kasi's explanation.
+    /// Returned to the applicant, for a standard reason. The Kasi's explanation is free
+    /// text that may name a person or hold a NIK: it stays on the printed notice the
+    /// applicant is given, never in this public answer.
     Returned {
         /// The standard reason.
         reason: ReturnReason,
-        /// The explanation.
-        explanation: String,
     },
     /// Missed too many calls and left the queue: take a new number.
     Left,

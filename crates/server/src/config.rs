@@ -113,6 +113,24 @@ pub struct Config {
     /// Where mail goes out (not used yet: the outbox will keep mail while this is unset).
     #[arg(long, env = "SMTP_URL", global = true)]
     pub smtp_url: Option<String>,
+    /// The address of a reverse proxy in front of the server, whose `X-Forwarded-For` names
+    /// the client (for the public routes' limits); repeat it, or separate with commas.
+    /// Without it, that header is ignored: anyone could send it.
+    #[arg(
+        long,
+        env = "LOKET_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub trusted_proxy: Vec<std::net::IpAddr>,
+    /// Public lookups (status, catalogue) one client address may make per minute.
+    #[arg(long, env = "LOKET_LOOKUPS_PER_MINUTE", default_value_t = crate::throttle::LOOKUPS_PER_MINUTE,
+          value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub lookups_per_minute: u32,
+    /// Enrolment attempts one client address may make per minute.
+    #[arg(long, env = "LOKET_ENROLMENTS_PER_MINUTE", default_value_t = crate::throttle::ENROLMENTS_PER_MINUTE,
+          value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub enrolments_per_minute: u32,
 }
 
 fn parse_office(value: &str) -> Result<OfficeCode, loket_core::IdError> {
@@ -169,6 +187,9 @@ impl fmt::Debug for Config {
             .field("utc_offset_minutes", &self.utc_offset_minutes)
             .field("dist", &self.dist)
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("trusted_proxy", &self.trusted_proxy)
+            .field("lookups_per_minute", &self.lookups_per_minute)
+            .field("enrolments_per_minute", &self.enrolments_per_minute)
             .finish()
     }
 }

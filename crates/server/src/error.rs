@@ -20,6 +20,10 @@ use thiserror::Error;
 /// The most bytes an API request body may have.
 pub const API_BODY_LIMIT: usize = 1024 * 1024;
 
+/// The longest an API request may take, its body read included: a push of the largest
+/// body over a slow mobile line fits well within it; a client trickling bytes does not.
+pub const API_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Everything an API call can answer besides success.
 #[derive(Debug, Error)]
 pub enum ApiError {
@@ -67,6 +71,16 @@ pub enum ApiError {
     /// 405 `method_not_allowed`: the route exists but not with this method.
     #[error("this API route does not accept the method {0}")]
     MethodNotAllowed(String),
+    /// 429 `too_many_requests`: this client asked too often, or the record it asks about
+    /// drew too many wrong answers; `Retry-After` says when to ask again.
+    #[error("too many requests: try again in {} s", .0.as_secs().max(1))]
+    TooManyRequests(std::time::Duration),
+    /// 408 `request_timeout`: the request was not read and answered in time.
+    #[error("the request took longer than the server waits")]
+    Timeout,
+    /// 400 `invalid_query`: a query string the route cannot read.
+    #[error("the query string is not what this route reads: {0}")]
+    InvalidQuery(String),
     /// 500 `internal`: a bug or a broken database; the detail is logged, never sent.
     #[error("something went wrong")]
     Internal(String),
@@ -99,6 +113,9 @@ impl ApiError {
             Self::OfficeFull(_) => (S::CONFLICT, ErrorCode::OfficeFull),
             Self::NotFound(_) => (S::NOT_FOUND, ErrorCode::NotFound),
             Self::MethodNotAllowed(_) => (S::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
+            Self::TooManyRequests(_) => (S::TOO_MANY_REQUESTS, ErrorCode::TooManyRequests),
+            Self::Timeout => (S::REQUEST_TIMEOUT, ErrorCode::RequestTimeout),
+            Self::InvalidQuery(_) => (S::BAD_REQUEST, ErrorCode::InvalidQuery),
             Self::Internal(_) => (S::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         }
     }
@@ -114,11 +131,21 @@ impl IntoResponse for ApiError {
         } else {
             self.to_string()
         };
+        let retry_after = match &self {
+            Self::TooManyRequests(wait) => Some(wait.as_secs().max(1)),
+            _ => None,
+        };
         let body = ErrorBody {
             error: code,
             message,
         };
-        (status, axum::Json(body)).into_response()
+        let mut response = (status, axum::Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 
@@ -163,6 +190,33 @@ fn inner_text(text: &str) -> String {
     text.split_once(": ")
         .map_or(text, |(_, inner)| inner)
         .to_owned()
+}
+
+impl From<axum::extract::rejection::QueryRejection> for ApiError {
+    fn from(rejection: axum::extract::rejection::QueryRejection) -> Self {
+        Self::InvalidQuery(inner_text(&rejection.body_text()))
+    }
+}
+
+/// `axum::extract::Query`, but a query string it cannot read answers our JSON error.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Query<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for Query<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let axum::extract::Query(value) =
+            axum::extract::Query::<T>::from_request_parts(parts, state).await?;
+        Ok(Self(value))
+    }
 }
 
 /// `axum::Json`, but a body it cannot read answers our JSON error instead of plain text.

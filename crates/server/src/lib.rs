@@ -4,7 +4,7 @@
 //! Code map: [`config`] (flags and environment), [`store`] (all SQL), [`ledger`] (each
 //! office's live state and the sync round trip), [`http`] (one module per feature, each
 //! owning its routes), [`auth`] (device tokens), [`admin_code`] (the
-//! enrolment secret), [`static_files`] (the app), [`error`] (the one error type),
+//! enrolment secret), [`static_files`] (the app), [`error`] (the one error type), [`headers`] (security headers),
 //! [`telemetry`] (logs that never hold personal data).
 //!
 //! Architecture invariant: handlers never write SQL, and the rules of a step live in
@@ -15,12 +15,15 @@ pub mod admin_code;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod headers;
 pub mod http;
 pub mod ledger;
+pub mod listen;
 pub mod maintenance;
 pub mod static_files;
 pub mod store;
 pub mod telemetry;
+pub mod throttle;
 
 use crate::admin_code::AdminCode;
 use crate::config::Config;
@@ -58,6 +61,8 @@ pub struct AppState {
     office: OfficeCode,
     dist: Arc<Path>,
     pull_limit: usize,
+    throttles: throttle::Throttles,
+    trusted: throttle::TrustedProxies,
 }
 
 impl AppState {
@@ -81,6 +86,11 @@ impl AppState {
             office: config.office.clone(),
             dist: Arc::from(config.dist.as_path()),
             pull_limit: loket_core::sync::MAX_PULL,
+            throttles: throttle::Throttles::new(
+                config.lookups_per_minute,
+                config.enrolments_per_minute,
+            ),
+            trusted: throttle::TrustedProxies(config.trusted_proxy.clone().into()),
         };
         Ok((state, new_code))
     }
@@ -109,6 +119,17 @@ impl AppState {
     /// The most ops one pull returns.
     pub fn pull_limit(&self) -> usize {
         self.pull_limit
+    }
+
+    /// The public routes' limits.
+    pub fn throttles(&self) -> &throttle::Throttles {
+        &self.throttles
+    }
+
+    /// The same state with other limits (tests use small ones).
+    pub fn with_throttles(mut self, throttles: throttle::Throttles) -> Self {
+        self.throttles = throttles;
+        self
     }
 
     /// The built web app's folder.
@@ -188,9 +209,12 @@ pub async fn heads(config: &Config) -> Result<Vec<LogHead>, StartError> {
 
 /// The whole application: `/api/...` and the web app, ready to serve or to call in tests.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let trusted = state.trusted.clone();
+    let routes = Router::new()
         .nest("/api", http::router())
         .merge(static_files::router())
+        .layer(axum::Extension(trusted));
+    headers::apply(routes)
         .layer(telemetry::trace_layer())
         .with_state(state)
 }

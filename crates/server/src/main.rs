@@ -51,9 +51,9 @@ async fn serve(config: loket_server::config::Config) -> Result<(), String> {
              behind a reverse proxy with a certificate (see README)."
         );
     }
-    let result = axum::serve(listener, app(state.clone()))
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    let limits = loket_server::listen::Limits::default();
+    let result =
+        loket_server::listen::serve(listener, app(state.clone()), limits, shutdown_signal()).await;
     // Every push committed before it was answered; closing checkpoints the WAL.
     state.store().close().await;
     result.map_err(|e| format!("server error: {e}"))

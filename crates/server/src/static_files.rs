@@ -10,7 +10,9 @@
 use crate::AppState;
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderName, HeaderValue};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HeaderName, HeaderValue,
+};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tower::ServiceExt;
@@ -86,7 +88,7 @@ async fn serve(State(state): State<AppState>, request: Request) -> Response {
         {
             public_index
         } else {
-            index
+            index.clone()
         };
         // `cargo xtask` gzips the app at build time; a browser that accepts gzip gets that.
         ServeDir::new(dist)
@@ -107,6 +109,20 @@ async fn serve(State(state): State<AppState>, request: Request) -> Response {
         NO_CACHE
     };
     response.headers_mut().insert(CACHE_CONTROL, cache);
+    // Every answer of the app's files, not only pages and scripts: a 304 carries no type,
+    // and its headers replace the cached page's, policy included.
+    {
+        let pages = [
+            tokio::fs::read_to_string(&index).await.unwrap_or_default(),
+            tokio::fs::read_to_string(dist.join(PUBLIC_DIR).join("index.html"))
+                .await
+                .unwrap_or_default(),
+        ];
+        response.headers_mut().insert(
+            CONTENT_SECURITY_POLICY,
+            crate::headers::app_policy(pages.iter().map(String::as_str)),
+        );
+    }
     if path == PUBLIC_WORKER {
         // The worker lives with the public app's files but serves the self-check's path.
         response.headers_mut().insert(

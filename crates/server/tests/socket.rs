@@ -1,4 +1,4 @@
-//! One test over a real socket: enrol, push and pull through `axum::serve`, as a tablet does.
+//! One test over a real socket: enrol, push and pull through the server's accept loop, as a tablet does.
 
 #[macro_use]
 mod common;
@@ -12,13 +12,14 @@ async fn a_device_enrols_pushes_and_pulls_over_http() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(
-        axum::serve(listener, app(app_under_test.state.clone()))
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .into_future(),
-    );
+    let server = tokio::spawn(loket_server::listen::serve(
+        listener,
+        app(app_under_test.state.clone()),
+        loket_server::listen::Limits::default(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
     let client = reqwest::Client::new();
 
     let health: Value = client

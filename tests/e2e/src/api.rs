@@ -25,6 +25,9 @@ impl Device {
     pub async fn enrol(base: &str, code: &str, name: &str) -> Device {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
+            // The server closes a connection idle for 10 s (its header timeout): a client
+            // drops its own sooner, as browsers notice, rather than send on a closing one.
+            .pool_idle_timeout(Duration::from_secs(5))
             .build()
             .expect("an HTTP client");
         let response = http

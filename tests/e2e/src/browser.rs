@@ -100,6 +100,16 @@ pub struct Profile {
     _dir: TempDir,
 }
 
+/// Records each `securitypolicyviolation` of a page in sessionStorage (see [`Profile::quit`]).
+const CSP_RECORDER: &str = "document.addEventListener('securitypolicyviolation', (e) => {
+    try {
+        const key = '__csp_violations';
+        const seen = JSON.parse(sessionStorage.getItem(key) || '[]');
+        seen.push(`${e.violatedDirective} ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber}`);
+        sessionStorage.setItem(key, JSON.stringify(seen));
+    } catch (_) {}
+});";
+
 impl Profile {
     /// Opens a new Chromium with an empty user-data-dir, pointed at `server` (not yet
     /// navigated anywhere). `name` names its artifacts.
@@ -131,6 +141,16 @@ impl Profile {
         let driver = WebDriver::new(chromedriver.url(), caps)
             .await
             .unwrap_or_else(|e| panic!("could not open Chromium for profile {name}: {e}"));
+        // Every page of every test records what its Content-Security-Policy blocked, kept
+        // across navigations in the tab's sessionStorage; `quit` fails the test on any.
+        let record = serde_json::json!({ "source": CSP_RECORDER });
+        if let Err(e) = driver
+            .cdp()
+            .send_raw("Page.addScriptToEvaluateOnNewDocument", record)
+            .await
+        {
+            panic!("profile {name}: could not install the CSP violation recorder: {e}");
+        }
         Profile {
             driver,
             name: name.to_owned(),
@@ -152,6 +172,23 @@ impl Profile {
     /// Closes the browser.
     pub async fn quit(self) {
         let name = self.name.clone();
+        let blocked = self
+            .driver
+            .execute(
+                "try { return sessionStorage.getItem('__csp_violations') || '[]'; } catch (e) { return '[]'; }",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|r| r.json().as_str().map(str::to_owned))
+            .unwrap_or_else(|| "[]".to_owned());
+        if blocked != "[]" {
+            let message = self
+                .failure(&format!("the Content-Security-Policy blocked: {blocked}"))
+                .await;
+            let _ = self.driver.clone().quit().await;
+            panic!("{message}");
+        }
         if let Err(e) = self.driver.quit().await {
             eprintln!("profile {name}: closing the browser failed: {e}");
         }

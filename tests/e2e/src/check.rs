@@ -197,3 +197,35 @@ pub async fn fits_width(p: &Profile, width: u32) {
         Err(e) => fail(p, &format!("could not measure the page: {e}")).await,
     }
 }
+
+/// Saves the page as a phone (390×844) and a tablet (1280×800) show it, as
+/// `<ARTIFACTS>/screens/<name>-phone.png` and `…-tablet.png`, for people to look at (a
+/// screen is looked at, not only asserted on). The viewport is restored after.
+pub async fn screens(p: &Profile, name: &str) {
+    let dir = std::path::Path::new(crate::ARTIFACTS).join("screens");
+    let _ = std::fs::create_dir_all(&dir);
+    let cdp = p.driver.cdp();
+    for (size, width, height, mobile) in [("phone", 390, 844, true), ("tablet", 1280, 800, false)] {
+        let metrics = serde_json::json!({
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile,
+        });
+        if let Err(e) = cdp
+            .send_raw("Emulation.setDeviceMetricsOverride", metrics)
+            .await
+        {
+            fail(
+                p,
+                &format!("could not size the viewport for {name}-{size}: {e}"),
+            )
+            .await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let file = dir.join(format!("{name}-{size}.png"));
+        if let Err(e) = p.driver.screenshot(&file).await {
+            fail(p, &format!("could not save {}: {e}", file.display())).await;
+        }
+    }
+    let _ = cdp
+        .send_raw("Emulation.clearDeviceMetricsOverride", ())
+        .await;
+}

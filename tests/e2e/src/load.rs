@@ -776,6 +776,9 @@ impl Tablet {
         Tablet {
             http: reqwest::Client::builder()
                 .timeout(PUSH_TIMEOUT)
+                // The server closes a connection idle for 10 s (its header timeout): a client
+                // drops its own sooner, as browsers notice, rather than send on a closing one.
+                .pool_idle_timeout(Duration::from_secs(5))
                 .build()
                 .expect("an HTTP client"),
             url: format!("{base}/api/sync"),

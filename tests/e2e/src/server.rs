@@ -104,6 +104,9 @@ impl Server {
             admin_code: String::new(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(2))
+                // The server closes a connection idle for 10 s (its header timeout): a client
+                // drops its own sooner, as browsers notice, rather than send on a closing one.
+                .pool_idle_timeout(Duration::from_secs(5))
                 .build()
                 .expect("an HTTP client"),
         };
@@ -219,6 +222,10 @@ impl Server {
             .env("DATABASE_URL", &self.database_url)
             .env("LOKET_DIST", &self.dist)
             .env("RUST_LOG", "info")
+            // Every browser of a test is one address (127.0.0.1), and a test reloads the
+            // public pages far more often than a person: the limits have their own tests.
+            .env("LOKET_LOOKUPS_PER_MINUTE", "100000")
+            .env("LOKET_ENROLMENTS_PER_MINUTE", "100000")
             .current_dir(self.dir.path())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -100,6 +100,7 @@ async fn the_ticket_slip_leads_the_applicants_phone_to_its_status() {
     .await;
     check::exists(&phone, "#status-selfcheck[href='/cek-berkas?o=51.02.02']").await;
     check::fits_width(&phone, 195).await;
+    check::screens(&phone, "status-waiting").await;
     // The phone got the small public app, not the office's.
     let public_app = phone
         .driver

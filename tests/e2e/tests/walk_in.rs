@@ -29,8 +29,14 @@ async fn the_walk_in_service_from_number_to_signed_receipt() {
             .unwrap_or(true)
     );
 
-    // A1: three tickets.
-    for _ in 0..3 {
+    // A1: three tickets; the first one's slip gives its check code.
+    action::issue_ticket(&tablet).await;
+    let first_code = find::text(&tablet, "[data-testid=slip-code] strong")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    for _ in 0..2 {
         action::issue_ticket(&tablet).await;
     }
 
@@ -180,7 +186,23 @@ async fn the_walk_in_service_from_number_to_signed_receipt() {
     // The status lookup tells the applicant the same.
     action::open(&kasi, &format!("/status?n=A-003&c={code}")).await;
     sees(&kasi, "[data-testid=status-headline]", "dikembalikan").await;
-    sees(&kasi, "[data-testid=status-detail]", "Bawa KK asli.").await;
+    // The reason, and where the explanation is: what staff typed stays on the paper.
+    sees(
+        &kasi,
+        "[data-testid=status-detail]",
+        "Dokumen tidak lengkap",
+    )
+    .await;
+    sees(&kasi, "[data-testid=status-detail]", "surat pengembalian").await;
+    let detail = find::text(&kasi, "[data-testid=status-detail]")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    assert!(
+        !detail.contains("Bawa KK asli."),
+        "free text on the public page: {detail}"
+    );
     // What to bring for the case, the document found missing first; and at 200% zoom on
     // a phone (195 px) nothing scrolls sideways.
     check::exists(
@@ -189,6 +211,12 @@ async fn the_walk_in_service_from_number_to_signed_receipt() {
     )
     .await;
     check::fits_width(&kasi, 195).await;
+    check::screens(&kasi, "status-returned").await;
+    // The handed-over file says so, and fits too.
+    action::open(&kasi, &format!("/status?n=A-001&c={first_code}")).await;
+    sees(&kasi, "[data-testid=status-headline]", "diserahkan").await;
+    check::fits_width(&kasi, 195).await;
+    check::screens(&kasi, "status-handed-over").await;
 
     tablet.quit().await;
     kasi.quit().await;

@@ -3,9 +3,9 @@
 //! holds nothing personal.
 
 use crate::AppState;
-use crate::error::{ApiError, Json};
+use crate::error::{ApiError, Json, Query};
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::routing::get;
 use loket_core::OfficeCode;
 use loket_core::selfcheck::ServiceInfo;
@@ -24,8 +24,15 @@ struct Which {
 
 async fn catalogue(
     State(state): State<AppState>,
+    crate::throttle::ClientAddr(client): crate::throttle::ClientAddr,
     Query(which): Query<Which>,
 ) -> Result<Json<ServiceInfo>, ApiError> {
+    // Public, so paced like the status lookup it sits beside.
+    state
+        .throttles()
+        .lookup
+        .check(client)
+        .map_err(ApiError::TooManyRequests)?;
     let unknown = || ApiError::NotFound("no such office".into());
     let code = match which.office.as_deref() {
         Some(text) => OfficeCode::new(text).map_err(|_| unknown())?,

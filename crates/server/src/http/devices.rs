@@ -8,6 +8,7 @@ use crate::AppState;
 use crate::admin_code;
 use crate::auth::{new_device_id, new_token, sha256_hex};
 use crate::error::{ApiError, Json};
+use crate::throttle::ClientAddr;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::post;
@@ -24,14 +25,26 @@ pub fn router() -> Router<AppState> {
 
 async fn enrol(
     axum::extract::State(state): axum::extract::State<AppState>,
+    ClientAddr(client): ClientAddr,
     Json(request): Json<EnrolRequest>,
 ) -> Result<(StatusCode, Json<Enrolment>), ApiError> {
+    let throttles = state.throttles();
+    throttles
+        .enrol
+        .check(client)
+        .map_err(ApiError::TooManyRequests)?;
+    if let Some(wait) = throttles.wrong_admin_code.locked(&client) {
+        return Err(ApiError::TooManyRequests(wait));
+    }
     // The code names the office: each office on this server has its own.
-    let office = state
+    let Some(office) = state
         .store()
         .office_by_admin_code_hash(&admin_code::typed_hash(&request.code))
         .await?
-        .ok_or(ApiError::BadCode)?;
+    else {
+        throttles.wrong_admin_code.strike(&client);
+        return Err(ApiError::BadCode);
+    };
     let Some(name) = request.clean_name() else {
         return Err(ApiError::InvalidName {
             got: request.name.clone(),

@@ -10,8 +10,9 @@ pub mod status;
 pub mod sync;
 
 use crate::AppState;
-use crate::error::{API_BODY_LIMIT, ApiError};
+use crate::error::{API_BODY_LIMIT, API_REQUEST_TIMEOUT, ApiError};
 use axum::Router;
+use axum::error_handling::HandleErrorLayer;
 use axum::extract::{DefaultBodyLimit, OriginalUri};
 use axum::http::Method;
 use tower_http::compression::CompressionLayer;
@@ -27,13 +28,24 @@ pub fn router() -> Router<AppState> {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(timed_out))
+                .layer(tower::timeout::TimeoutLayer::new(API_REQUEST_TIMEOUT)),
+        )
         // A pull of other devices' ops is repetitive JSON: gzip makes it several times
         // smaller for a tablet on a slow line (only when the client asks for it).
         .layer(CompressionLayer::new().gzip(true))
+        .layer(crate::headers::no_store())
 }
 
 async fn not_found(OriginalUri(uri): OriginalUri) -> ApiError {
     ApiError::NotFound(uri.path().to_owned())
+}
+
+/// The only error the layers below raise is the timeout's.
+async fn timed_out(_: tower::BoxError) -> ApiError {
+    ApiError::Timeout
 }
 
 async fn method_not_allowed(method: Method) -> ApiError {

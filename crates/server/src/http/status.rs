@@ -1,15 +1,21 @@
 //! `GET /api/status/{number}?code=…[&day=YYYY-MM-DD]`: the public lookup behind the paper
 //! ticket (SOP: anyone looks up a status by its queue number). It answers only with what
 //! `loket-core` lets the public see, and the same 404 for a wrong code as for an unknown
-//! number, so it tells a guesser nothing.
+//! number or a day outside the last [`RECENT_DAYS`], so it tells a guesser nothing; one
+//! client address asks at a limited pace, and a ticket whose code was guessed wrong
+//! [`crate::throttle::WRONG_CODES`] times is locked for a while.
 
 use crate::AppState;
-use crate::error::{ApiError, Json};
+use crate::error::{ApiError, Json, Query};
+use crate::throttle::ClientAddr;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::routing::get;
 use loket_core::{OfficeCode, PublicStatus, TicketNo};
 use serde::Deserialize;
+
+/// The days back a ticket can be looked up (a returned file comes back within days).
+pub const RECENT_DAYS: i64 = 30;
 
 /// The route.
 pub fn router() -> Router<AppState> {
@@ -30,9 +36,15 @@ struct Lookup {
 
 async fn status(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     Path(number): Path<String>,
     Query(lookup): Query<Lookup>,
 ) -> Result<Json<PublicStatus>, ApiError> {
+    let throttles = state.throttles();
+    throttles
+        .lookup
+        .check(client)
+        .map_err(ApiError::TooManyRequests)?;
     let unknown = || ApiError::NotFound("no ticket with this number and code".into());
     let number = TicketNo::parse(&number).ok_or_else(unknown)?;
     let code = match lookup.office.as_deref() {
@@ -46,6 +58,14 @@ async fn status(
             .ok_or_else(|| ApiError::InvalidBody(format!("{text:?} is not a day (YYYY-MM-DD)")))?,
         None => office.service_day(chrono::Utc::now()),
     };
+    let today = office.service_day(chrono::Utc::now());
+    if day > today || (today - day).num_days() > RECENT_DAYS {
+        return Err(unknown());
+    }
+    let ticket = format!("{}/{day}/{number}", office.code);
+    if let Some(wait) = throttles.wrong_code.locked(&ticket) {
+        return Err(ApiError::TooManyRequests(wait));
+    }
     let check = lookup.code.unwrap_or_default();
     let status = state
         .offices()
@@ -53,5 +73,11 @@ async fn status(
             s.public_status(day, &number, &check)
         })
         .await?;
-    status.map(Json).ok_or_else(unknown)
+    match status {
+        Some(status) => Ok(Json(status)),
+        None => {
+            throttles.wrong_code.strike(&ticket);
+            Err(unknown())
+        }
+    }
 }

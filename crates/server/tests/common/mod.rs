@@ -14,6 +14,7 @@ use loket_core::{
     StaffId, TicketNo,
 };
 use loket_server::config::Config;
+use loket_server::throttle::Throttles;
 use loket_server::{AppState, app};
 use serde_json::{Value, json};
 use sqlx::AnyPool;
@@ -113,11 +114,28 @@ pub fn config(dir: &TempDir) -> Config {
         utc_offset_minutes: 480,
         dist: dir.path().join("dist"),
         smtp_url: None,
+        trusted_proxy: Vec::new(),
+        lookups_per_minute: loket_server::throttle::LOOKUPS_PER_MINUTE,
+        enrolments_per_minute: loket_server::throttle::ENROLMENTS_PER_MINUTE,
     }
 }
 
+/// Limits no test of another feature runs into: every request of a test comes from one
+/// address, far faster than people send them.
+fn loose() -> Throttles {
+    Throttles::new(100_000, 100_000)
+}
+
 impl TestApp {
+    /// A server whose public routes are not paced (see [`TestApp::limited`]).
     pub async fn start() -> Self {
+        let mut app = Self::limited().await;
+        app.state = app.state.with_throttles(loose());
+        app
+    }
+
+    /// A server with the limits it runs with.
+    pub async fn limited() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut config = config(&dir);
         config.database_url = database_url(&dir).await;
@@ -141,7 +159,7 @@ impl TestApp {
             code.is_none(),
             "the admin code is made once, not at every start"
         );
-        self.state = state;
+        self.state = state.with_throttles(loose());
     }
 
     pub async fn send(&self, request: Request<Body>) -> (StatusCode, HeaderMap, Bytes) {
