@@ -9,8 +9,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use loket_core::OpBody;
 use loket_core::catalogue::{
-    Case, CaseCode, Catalogue, CatalogueError, Document, Form, MAX_ABOUT, MAX_COPIES, MAX_NAME,
-    Notice, code_for,
+    Case, CaseCode, Catalogue, CatalogueError, Document, Form, MAX_ABOUT, MAX_CASES, MAX_COPIES,
+    MAX_DOCUMENTS, MAX_NAME, Notice, code_for,
 };
 
 /// A document being edited. `code` is empty until it is first saved.
@@ -171,6 +171,21 @@ fn catalogue_error(lang: Lang, e: &CatalogueError) -> String {
                 "characters, and the copies are 1 to",
             ),
         ),
+        CatalogueError::TooMany => format!(
+            "{} {MAX_CASES} {} {MAX_DOCUMENTS} {}",
+            lang.tr("Paling banyak", "At most"),
+            lang.tr(
+                "layanan, masing-masing paling banyak",
+                "services, each with at most"
+            ),
+            lang.tr("dokumen.", "documents."),
+        ),
+        CatalogueError::BadCode { .. } => lang
+            .tr(
+                "Kode dokumen tidak sah. Hapus dokumen itu lalu tambahkan lagi.",
+                "A document code is not valid. Remove that document and add it again.",
+            )
+            .into(),
         CatalogueError::BadNotice => format!(
             "{} {MAX_ABOUT} {}",
             lang.tr(

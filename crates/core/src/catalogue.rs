@@ -11,14 +11,30 @@ use std::fmt;
 #[serde(try_from = "String", into = "String")]
 pub struct CaseCode(String);
 
+/// The longest code of a case or a document.
+pub const MAX_CODE: usize = 32;
+/// The most cases a catalogue holds (the SOP names seven).
+pub const MAX_CASES: usize = 40;
+/// The most documents one case asks for (the longest default list has four).
+pub const MAX_DOCUMENTS: usize = 24;
+
+/// Whether `code` is a valid code of a case or document: 1 to [`MAX_CODE`] lowercase
+/// letters, digits or `_`.
+pub fn code_ok(code: &str) -> bool {
+    (1..=MAX_CODE).contains(&code.len())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
 impl CaseCode {
-    /// Validates 1–32 lowercase letters, digits or `_`.
+    /// Validates 1 to [`MAX_CODE`] lowercase letters, digits or `_`.
     pub fn new(value: impl Into<String>) -> Result<Self, IdError> {
         let value = value.into();
-        if value.is_empty() || value.len() > 32 {
+        if value.is_empty() || value.len() > MAX_CODE {
             return Err(IdError::Length {
                 field: "case",
-                max: 32,
+                max: MAX_CODE,
             });
         }
         if !value
@@ -346,6 +362,12 @@ pub enum CatalogueError {
     /// The hours or the address are too long.
     #[error("the hours and the address have at most {MAX_ABOUT} characters each")]
     BadNotice,
+    /// More cases, or more documents in one case, than a catalogue may hold.
+    #[error("a catalogue has at most {MAX_CASES} cases of at most {MAX_DOCUMENTS} documents each")]
+    TooMany,
+    /// A document's code is not 1 to [`MAX_CODE`] lowercase letters, digits or `_`.
+    #[error("case {case}: a document code has 1 to {MAX_CODE} of a-z, 0-9 and '_'")]
+    BadCode { case: String },
 }
 
 impl Default for Catalogue {
@@ -390,6 +412,11 @@ impl Catalogue {
         if self.cases.is_empty() {
             return Err(CatalogueError::Empty);
         }
+        if self.cases.len() > MAX_CASES
+            || self.cases.iter().any(|c| c.documents.len() > MAX_DOCUMENTS)
+        {
+            return Err(CatalogueError::TooMany);
+        }
         let name_ok = |n: &str| crate::text::clean_line(n, MAX_NAME).is_some();
         // Optional lines: empty, or a clean line.
         let line_ok = |n: &str| n.is_empty() || crate::text::clean_line(n, MAX_ABOUT).is_some();
@@ -407,6 +434,11 @@ impl Catalogue {
             }
             let mut docs = std::collections::HashSet::new();
             for doc in &case.documents {
+                if !code_ok(&doc.code) {
+                    return Err(CatalogueError::BadCode {
+                        case: case.code.to_string(),
+                    });
+                }
                 if !docs.insert(doc.code.as_str()) {
                     return Err(CatalogueError::DuplicateDocument {
                         case: case.code.to_string(),
@@ -440,7 +472,7 @@ pub fn code_for(name: &str, taken: impl Fn(&str) -> bool) -> String {
             base.push('_');
         }
     }
-    // Room for a `_NNN` suffix within the 32 characters a code may have.
+    // Room for a `_NNN` suffix within the MAX_CODE characters a code may have.
     base.truncate(24);
     let base = base.trim_end_matches('_');
     let base = if base.is_empty() { "baru" } else { base };
@@ -535,6 +567,44 @@ mod tests {
             proptest::prop_assert!(CaseCode::new(code.clone()).is_ok(), "{code:?}");
             proptest::prop_assert!(!taken.contains(&code));
         }
+    }
+
+    #[test]
+    fn a_catalogue_is_bounded_in_codes_cases_and_documents() {
+        let mut long_code = Catalogue::default();
+        long_code.cases[0].documents[0].code = "k".repeat(MAX_CODE + 1);
+        assert!(matches!(
+            long_code.validate(),
+            Err(CatalogueError::BadCode { .. })
+        ));
+        let mut odd_code = Catalogue::default();
+        odd_code.cases[0].documents[0].code = "Surat Nikah".into();
+        assert!(odd_code.validate().is_err());
+        let mut at_most = Catalogue::default();
+        at_most.cases[0].documents[0].code = "k".repeat(MAX_CODE);
+        assert_eq!(at_most.validate(), Ok(()));
+
+        let mut many_docs = Catalogue::default();
+        let template = many_docs.cases[0].documents[0].clone();
+        many_docs.cases[0].documents = (0..=MAX_DOCUMENTS)
+            .map(|i| Document {
+                code: format!("d{i}"),
+                ..template.clone()
+            })
+            .collect();
+        assert_eq!(many_docs.validate(), Err(CatalogueError::TooMany));
+        many_docs.cases[0].documents.pop();
+        assert_eq!(many_docs.validate(), Ok(()));
+
+        let mut many_cases = Catalogue::default();
+        let case = many_cases.cases[0].clone();
+        many_cases.cases = (0..=MAX_CASES)
+            .map(|i| Case {
+                code: CaseCode::new(format!("c{i}")).unwrap(),
+                ..case.clone()
+            })
+            .collect();
+        assert_eq!(many_cases.validate(), Err(CatalogueError::TooMany));
     }
 
     #[test]

@@ -95,7 +95,12 @@ impl Verification {
             .ok_or(VerificationError::BadName)?;
         check_note(&self.note)?;
         let mut seen = std::collections::HashSet::new();
-        if self.documents.len() > 32 || !self.documents.iter().all(|d| seen.insert(&d.code)) {
+        let well_formed = self.documents.len() <= crate::catalogue::MAX_DOCUMENTS
+            && self
+                .documents
+                .iter()
+                .all(|d| crate::catalogue::code_ok(&d.code) && seen.insert(&d.code));
+        if !well_formed {
             return Err(VerificationError::BadChecklist);
         }
         Ok(())
@@ -221,5 +226,20 @@ mod tests {
             Siak::Matches,
         );
         assert_eq!(twice.check(), Err(VerificationError::BadChecklist));
+        let huge = "k".repeat(900_000);
+        let long_code = record(&[(huge.as_str(), DocState::Valid)], Siak::Matches);
+        assert_eq!(long_code.check(), Err(VerificationError::BadChecklist));
+        let codes: Vec<String> = (0..=crate::catalogue::MAX_DOCUMENTS)
+            .map(|i| format!("d{i}"))
+            .collect();
+        let states: Vec<(&str, DocState)> = codes
+            .iter()
+            .map(|c| (c.as_str(), DocState::Valid))
+            .collect();
+        assert_eq!(
+            record(&states, Siak::Matches).check(),
+            Err(VerificationError::BadChecklist)
+        );
+        assert_eq!(record(&states[1..], Siak::Matches).check(), Ok(()));
     }
 }
