@@ -50,6 +50,16 @@ pub enum ErrorCode {
     RequestTimeout,
     /// A query string that is not what the route reads.
     InvalidQuery,
+    /// The PIN is not this staff member's (or nobody can sign in as them).
+    WrongPin,
+    /// A new PIN that breaks the rules (`staff::check_new_pin`).
+    BadPin,
+    /// The office already has staff: its first admin exists.
+    OfficeStaffed,
+    /// A staff call without a good credential of this device's (missing, revoked, wrong).
+    BadCredential,
+    /// The signed-in staff member may not do this.
+    Forbidden,
     /// The server failed; the detail is in its log.
     Internal,
     /// A code this build does not know (a newer server): treated as a refusal.

@@ -9,6 +9,7 @@
 //! or web-sys. Time and randomness come in as values (an op carries its time and id).
 
 pub mod catalogue;
+pub mod credential;
 pub mod enrol;
 pub mod error_code;
 pub mod handover;
@@ -18,6 +19,7 @@ pub mod office;
 pub mod op;
 pub mod roles;
 pub mod selfcheck;
+pub mod sign_in;
 pub mod staff;
 pub mod standards;
 pub mod state;

@@ -1,6 +1,7 @@
 //! Operations: every user action, as data. State is never written directly, only folded.
 
 use crate::catalogue::{CaseCode, Catalogue};
+use crate::credential::Proof;
 use crate::error_code::ErrorCode;
 use crate::handover::{Signature, SignatureError};
 use crate::ids::{CounterNo, DeviceId, DeviceLetter, IdError, OfficeCode, OpId, StaffId};
@@ -17,6 +18,7 @@ use thiserror::Error;
 
 /// One user action, made on a device and applied once everywhere.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Op {
     /// Made on the device, so a repeated push is recognised.
     pub id: OpId,
@@ -31,6 +33,10 @@ pub struct Op {
     pub at: DateTime<Utc>,
     /// What was done.
     pub body: OpBody,
+    /// That `actor` made it: the HMAC of [`Op::signed_bytes`] under their credential on
+    /// this device ([`crate::credential`]). The server refuses an op without a good one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof: Option<Proof>,
 }
 
 /// What an op does, keyed by its kind (`{"issue_ticket": {…}}`); an unknown kind is
@@ -400,6 +406,17 @@ impl OpError {
 }
 
 impl Op {
+    /// The bytes a [`Proof`] covers: the op as JSON without its proof. Both ends make them
+    /// with this same code from the same struct, so they agree byte for byte.
+    pub fn signed_bytes(&self) -> Vec<u8> {
+        let unsigned = Op {
+            proof: None,
+            ..self.clone()
+        };
+        // Serialising these types cannot fail: no maps with non-string keys, no floats.
+        serde_json::to_vec(&unsigned).unwrap_or_default()
+    }
+
     /// Checks what can be checked without the state: the id's version, the serials, and
     /// every field's shape and size.
     pub fn validate(&self) -> Result<(), OpError> {
@@ -578,7 +595,15 @@ mod tests {
                 priority: false,
                 catalogue: None,
             }),
+            proof: None,
         }
+    }
+
+    #[test]
+    fn an_unknown_field_is_refused() {
+        let json = serde_json::to_string(&sample()).unwrap();
+        let extra = json.replacen('{', r#"{"admin":true,"#, 1);
+        assert!(serde_json::from_str::<Op>(&extra).is_err());
     }
 
     #[test]

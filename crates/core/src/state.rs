@@ -46,6 +46,12 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConflictReason {
+    /// The op does not prove that its actor made it on this device (no proof, a revoked
+    /// or unknown credential, or a changed op): refused by the server, never folded.
+    Unproven {
+        /// What is wrong with the proof.
+        problem: crate::credential::ProofProblem,
+    },
     /// Another ticket already has this number on this day.
     DuplicateNumber {
         /// The number issued twice.

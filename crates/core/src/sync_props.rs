@@ -7,7 +7,7 @@ use crate::ids::{DeviceLetter, OfficeCode, OpId};
 use crate::op::{Op, OpBody};
 use crate::state::{ConflictReason, OfficeState, Outcome};
 use crate::sync::{Epoch, Ledger, Origin, Replica, SyncError};
-use crate::test_support::{call, day, issue, now, staff_ops};
+use crate::test_support::{call, credentials_at, day, issue, now, staff_ops};
 use proptest::prelude::*;
 use std::collections::{HashMap, HashSet};
 
@@ -63,11 +63,12 @@ struct Office {
 /// An op made for office `office` (the builders make them for the first).
 fn at_office(mut op: Op, office: usize) -> Op {
     op.office = OfficeCode::new(OFFICES[office]).unwrap();
-    op
+    crate::testing::signed(op)
 }
 
 fn staffed(office: usize) -> Ledger {
-    let mut server = Ledger::new(Epoch::from_bytes([office as u8; 16]));
+    let mut server = Ledger::new(Epoch::from_bytes([office as u8; 16]))
+        .with_credentials(credentials_at(OFFICES[office]));
     let setup = crate::sync::SyncRequest {
         epoch: None,
         cursor: 0,

@@ -32,16 +32,50 @@ pub fn op(n: u32, device: &str, secs: i64, body: OpBody) -> Op {
     by(n, device, &format!("staff-{device}"), secs, body)
 }
 
-/// An op made on `device` by `actor`.
+/// An op made on `device` by `actor`, with their proof ([`crate::testing::signed`]).
 pub fn by(n: u32, device: &str, actor: &str, secs: i64, body: OpBody) -> Op {
-    Op {
+    crate::testing::signed(Op {
         id: op_id(n),
         office: OfficeCode::new("51.02.02").unwrap(),
         device: DeviceId::new(device).unwrap(),
         actor: StaffId::new(actor).unwrap(),
         at: DateTime::from_timestamp(1_764_000_000 + secs, 0).unwrap(),
         body,
-    }
+        proof: None,
+    })
+}
+
+/// Every credential the ops of these builders are signed with: each of [`DEVICES`] and
+/// `dev-admin`, for each person of [`staff_ops`].
+pub fn credentials() -> Vec<crate::credential::Credential> {
+    credentials_at("51.02.02")
+}
+
+/// [`credentials`] for ops moved to office `office`.
+pub fn credentials_at(office: &str) -> Vec<crate::credential::Credential> {
+    let office = OfficeCode::new(office).unwrap();
+    let mut people: Vec<String> = DEVICES.iter().map(|d| format!("staff-{d}")).collect();
+    people.extend(["staff-admin".into(), "staff-kasi".into()]);
+    let mut devices = DEVICES.to_vec();
+    devices.push("dev-admin");
+    devices
+        .iter()
+        .flat_map(|d| {
+            let office = office.clone();
+            people.iter().map(move |p| {
+                crate::testing::credential(
+                    &office,
+                    &DeviceId::new(*d).unwrap(),
+                    &StaffId::new(p.as_str()).unwrap(),
+                )
+            })
+        })
+        .collect()
+}
+
+/// An empty server that holds every test [`credentials`].
+pub fn ledger() -> Ledger {
+    Ledger::default().with_credentials(credentials())
 }
 
 pub fn issue(n: u32, device: &str, letter: &str, serial: u16, priority: bool, secs: i64) -> Op {
@@ -124,7 +158,7 @@ pub fn staff_ops() -> Vec<Op> {
 
 /// A server whose log starts with [`staff_ops`].
 pub fn staffed_ledger() -> Ledger {
-    let mut ledger = Ledger::default();
+    let mut ledger = ledger();
     let setup = SyncRequest {
         epoch: None,
         cursor: 0,

@@ -5,6 +5,7 @@ use super::{
     Epoch, Log, LogTail, MAX_PULL, Origin, Pushed, ServerOp, SyncError, SyncRequest, SyncResponse,
     serve,
 };
+use crate::credential::{Credential, CredentialId};
 use crate::ids::{DeviceLetter, OpId};
 use crate::op::{Op, OpBody};
 use crate::state::{OfficeState, Outcome};
@@ -18,6 +19,7 @@ pub struct MemoryLog {
     head: u64,
     ops: Vec<ServerOp>,
     index: HashMap<OpId, usize>,
+    credentials: HashMap<CredentialId, Credential>,
 }
 
 impl MemoryLog {
@@ -28,7 +30,13 @@ impl MemoryLog {
             head: 0,
             ops: Vec::new(),
             index: HashMap::new(),
+            credentials: HashMap::new(),
         }
+    }
+
+    /// Issues `credential` (or replaces it: revoked, say), as the server does at sign-in.
+    pub fn issue(&mut self, credential: Credential) {
+        self.credentials.insert(credential.id, credential);
     }
 
     /// Every op in server order.
@@ -59,6 +67,10 @@ impl Log for MemoryLog {
             outcome,
         });
         self.head
+    }
+
+    fn credential(&self, id: &CredentialId) -> Option<&Credential> {
+        self.credentials.get(id)
     }
 }
 
@@ -92,6 +104,19 @@ impl Ledger {
             state: OfficeState::default(),
             page: MAX_PULL,
         }
+    }
+
+    /// The same ledger holding `credentials` as issued.
+    pub fn with_credentials(mut self, credentials: impl IntoIterator<Item = Credential>) -> Self {
+        for c in credentials {
+            self.log.issue(c);
+        }
+        self
+    }
+
+    /// Issues `credential`, or replaces it (to revoke it).
+    pub fn issue(&mut self, credential: Credential) {
+        self.log.issue(credential);
     }
 
     /// The same ledger answering at most `page` ops a pull.

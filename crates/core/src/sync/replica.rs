@@ -232,7 +232,7 @@ mod tests {
 
     #[test]
     fn lost_response_then_retry_applies_once() {
-        let mut server = Ledger::default();
+        let mut server = ledger();
         let mut tablet = Replica::default();
         tablet.record(issue(1, "dev-a", "A", 1, false, 0));
         tablet.record(issue(2, "dev-a", "A", 2, false, 1));
@@ -255,7 +255,7 @@ mod tests {
 
     #[test]
     fn a_pending_op_already_confirmed_is_settled_by_its_repeated_push() {
-        let mut server = Ledger::default();
+        let mut server = ledger();
         let mut tablet = Replica::default();
         let op = issue(1, "dev-a", "A", 1, false, 0);
         tablet.record(op.clone());
@@ -279,7 +279,7 @@ mod tests {
     /// work on the restored history, and the first device coming back.
     #[test]
     fn a_restored_server_gets_the_lost_ops_back_and_reuses_no_number() {
-        let mut server = Ledger::default();
+        let mut server = ledger();
         let mut a = Replica::default();
         let ops: Vec<Op> = (1..=4)
             .map(|i| issue(i, "dev-a", "A", i as u16, false, 0))
@@ -352,7 +352,7 @@ mod tests {
 
     #[test]
     fn pulls_page_and_report_more() {
-        let mut server = Ledger::default().with_page(2);
+        let mut server = ledger().with_page(2);
         let mut writer = Replica::default();
         for i in 1..=5 {
             writer.record(issue(i, "dev-a", "A", i as u16, false, 0));
@@ -385,11 +385,11 @@ mod tests {
 
     #[test]
     fn an_answer_from_another_history_is_not_taken() {
-        let mut server = Ledger::default();
+        let mut server = ledger();
         let mut tablet = Replica::default();
         tablet.record(issue(1, "dev-a", "A", 1, false, 0));
         round(&mut server, &mut tablet);
-        let mut other = Ledger::new(Epoch::from_bytes([5; 16]));
+        let mut other = Ledger::new(Epoch::from_bytes([5; 16])).with_credentials(credentials());
         let answer = other
             .sync(
                 &origin("dev-a", "A"),

@@ -5,9 +5,10 @@
 //! tests over [`MemoryLog`](super::MemoryLog), so the tests check the rules that run.
 
 use super::{Epoch, MAX_PUSH, Pushed, ServerOp, SyncError, SyncRequest, SyncResponse};
+use crate::credential::{self, Credential, CredentialId};
 use crate::ids::{DeviceId, DeviceLetter, IdError, OfficeCode, OpId};
 use crate::op::Op;
-use crate::state::{OfficeState, Outcome};
+use crate::state::{ConflictReason, OfficeState, Outcome};
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
 
@@ -22,6 +23,8 @@ pub trait Log {
     fn find(&self, id: &OpId) -> Option<&ServerOp>;
     /// Appends an op with its outcome as the next sequence number, and returns it.
     fn append(&mut self, op: Op, outcome: Outcome) -> u64;
+    /// The staff credential `id`, as the server issued it (revoked or not).
+    fn credential(&self, id: &CredentialId) -> Option<&Credential>;
 }
 
 /// The ops of a log after a cursor, as an answer hands them back.
@@ -116,7 +119,8 @@ impl Accepted {
 /// The whole request is checked before anything is appended, so a refused request changes
 /// nothing: the epoch and cursor, the push's size and repeats, each op's origin, and ids
 /// reused for different ops. Then each op in push order: one already in the log is answered
-/// with its first outcome; a new one whose shape or time the server does not accept is
+/// with its first outcome; a new one whose proof of its actor does not check
+/// ([`credential::check`]), or whose shape or time the server does not accept, is
 /// appended as refused (kept, and shown to its maker, never blocking the ops behind it);
 /// any other is folded and appended with its outcome.
 pub fn accept(
@@ -185,9 +189,16 @@ fn push_one(log: &mut impl Log, state: &mut OfficeState, op: Op, now: DateTime<U
             repeated: true,
         };
     }
-    let outcome = match op.validate().and_then(|()| op.check_time(now)) {
-        Ok(()) => state.apply(&op),
-        Err(refusal) => state.refuse(&op, refusal.into()),
+    let proven = credential::check(
+        &op,
+        op.proof.as_ref().and_then(|p| log.credential(&p.credential)),
+    );
+    let outcome = match proven {
+        Err(problem) => state.refuse(&op, ConflictReason::Unproven { problem }),
+        Ok(()) => match op.validate().and_then(|()| op.check_time(now)) {
+            Ok(()) => state.apply(&op),
+            Err(refusal) => state.refuse(&op, refusal.into()),
+        },
     };
     let id = op.id;
     let seq = log.append(op, outcome.clone());
@@ -203,8 +214,7 @@ fn push_one(log: &mut impl Log, state: &mut OfficeState, op: Op, now: DateTime<U
 mod tests {
     use super::*;
     use crate::op::{KasiReturn, OpBody};
-    use crate::state::ConflictReason;
-    use crate::sync::{Ledger, Replica};
+    use crate::sync::Replica;
     use crate::test_support::*;
 
     fn push(ops: Vec<Op>) -> SyncRequest {
@@ -217,7 +227,7 @@ mod tests {
 
     #[test]
     fn a_repeated_push_changes_nothing_and_answers_the_same() {
-        let mut server = Ledger::default();
+        let mut server = ledger();
         let a = origin("dev-a", "A");
         let op = issue(1, "dev-a", "A", 1, false, 0);
         let first = server.sync(&a, push(vec![op.clone()]), now()).unwrap();
@@ -230,7 +240,7 @@ mod tests {
 
     #[test]
     fn bad_requests_change_nothing() {
-        let mut server = Ledger::default();
+        let mut server = ledger();
         let a = origin("dev-a", "A");
         server
             .sync(&a, push(vec![issue(1, "dev-a", "A", 1, false, 0)]), now())
@@ -303,6 +313,7 @@ mod tests {
             .unwrap();
         let mut too_late = issue(1, "dev-a", "A", 1, false, 0);
         too_late.at = now() + chrono::Duration::days(3);
+        let too_late = crate::testing::signed(too_late);
         let empty_return = op(
             2,
             "dev-a",
@@ -346,5 +357,44 @@ mod tests {
         assert_eq!(tablet.view().conflicts_of(&device).count(), 2);
         assert!(tablet.view().ticket(day(), &no("A", 2)).is_some());
         assert!(tablet.view().ticket(day(), &no("A", 1)).is_none());
+    }
+
+    #[test]
+    fn an_op_whose_actor_is_not_proven_is_refused_alone() {
+        use crate::credential::ProofProblem;
+        let mut server = staffed_ledger();
+        let a = origin("dev-a", "A");
+        // The operator's tablet claims the admin made a new admin: its proof is the
+        // operator's own, so it names the wrong person.
+        let mut forged = by(
+            1,
+            "dev-a",
+            "staff-admin",
+            0,
+            OpBody::SaveStaff(account("staff-mallory", crate::Role::Admin)),
+        );
+        let own = issue(2, "dev-a", "A", 1, false, 0);
+        forged.proof = own.proof.clone();
+        let mut unsigned = issue(3, "dev-a", "A", 2, false, 0);
+        unsigned.proof = None;
+        let mut revoked = crate::testing::credential(&own.office, &own.device, &own.actor);
+        let fine = issue(4, "dev-a", "A", 3, false, 0);
+        let response = server
+            .sync(&a, push(vec![forged, unsigned, fine.clone()]), now())
+            .unwrap();
+        let outcomes: Vec<_> = response.pushed.iter().map(|p| &p.outcome).collect();
+        let unproven = |problem| Outcome::Conflict {
+            reason: ConflictReason::Unproven { problem },
+        };
+        assert_eq!(outcomes[0], &unproven(ProofProblem::NotTheirs));
+        assert_eq!(outcomes[1], &unproven(ProofProblem::Missing));
+        assert_eq!(outcomes[2], &Outcome::Applied);
+        assert!(server.state().staff_member(&crate::StaffId::new("staff-mallory").unwrap()).is_none());
+        // Revoked: the operator's next op is refused, and says why.
+        revoked.revoked = true;
+        server.issue(revoked);
+        let later = issue(5, "dev-a", "A", 4, false, 0);
+        let response = server.sync(&a, push(vec![later]), now()).unwrap();
+        assert_eq!(response.pushed[0].outcome, unproven(ProofProblem::Revoked));
     }
 }
