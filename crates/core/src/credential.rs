@@ -259,7 +259,10 @@ mod tests {
             staff: crate::StaffId::new("staff-admin").unwrap(),
             ..c.clone()
         };
-        assert_eq!(check(&op, Some(&someone_else)), Err(ProofProblem::NotTheirs));
+        assert_eq!(
+            check(&op, Some(&someone_else)),
+            Err(ProofProblem::NotTheirs)
+        );
         let mut forged_actor = op.clone();
         forged_actor.actor = crate::StaffId::new("staff-admin").unwrap();
         assert_eq!(check(&forged_actor, Some(&c)), Err(ProofProblem::NotTheirs));

@@ -1,11 +1,11 @@
 //! Builders for tests in other crates (the server's, the end-to-end ones), behind the
 //! `test-support` feature, so each does not write its own copy of a well-formed record.
 
-use crate::ids::StaffId;
-use crate::roles::Role;
 use crate::credential::{Credential, CredentialId, Key, prove};
+use crate::ids::StaffId;
 use crate::ids::{DeviceId, OfficeCode};
 use crate::op::Op;
+use crate::roles::Role;
 use crate::staff::Staff;
 
 /// An active staff member.

@@ -81,6 +81,23 @@ pub enum ApiError {
     /// 400 `invalid_query`: a query string the route cannot read.
     #[error("the query string is not what this route reads: {0}")]
     InvalidQuery(String),
+    /// 401 `wrong_pin`: not this staff member's PIN (or nobody can sign in as them).
+    #[error("that PIN is not right for this staff member")]
+    WrongPin,
+    /// 422 `bad_pin`: a new PIN that breaks the rules.
+    #[error("the new PIN is not accepted: {0}")]
+    BadPin(loket_core::staff::StaffError),
+    /// 409 `office_staffed`: the office's first admin exists already.
+    #[error("this office already has staff: ask its admin for an account")]
+    OfficeStaffed,
+    /// 401 `bad_credential`: a staff call without a good credential of this device's.
+    #[error(
+        "this call needs `x-loket-staff: <credential> <call token>` of a staff member signed in on this device"
+    )]
+    BadCredential,
+    /// 403 `forbidden`: the signed-in staff member may not do this.
+    #[error("your role may not do this")]
+    Forbidden,
     /// 500 `internal`: a bug or a broken database; the detail is logged, never sent.
     #[error("something went wrong")]
     Internal(String),
@@ -116,6 +133,11 @@ impl ApiError {
             Self::TooManyRequests(_) => (S::TOO_MANY_REQUESTS, ErrorCode::TooManyRequests),
             Self::Timeout => (S::REQUEST_TIMEOUT, ErrorCode::RequestTimeout),
             Self::InvalidQuery(_) => (S::BAD_REQUEST, ErrorCode::InvalidQuery),
+            Self::WrongPin => (S::UNAUTHORIZED, ErrorCode::WrongPin),
+            Self::BadPin(_) => (S::UNPROCESSABLE_ENTITY, ErrorCode::BadPin),
+            Self::OfficeStaffed => (S::CONFLICT, ErrorCode::OfficeStaffed),
+            Self::BadCredential => (S::UNAUTHORIZED, ErrorCode::BadCredential),
+            Self::Forbidden => (S::FORBIDDEN, ErrorCode::Forbidden),
             Self::Internal(_) => (S::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         }
     }

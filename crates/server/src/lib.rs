@@ -20,6 +20,7 @@ pub mod http;
 pub mod ledger;
 pub mod listen;
 pub mod maintenance;
+pub mod pins;
 pub mod static_files;
 pub mod store;
 pub mod telemetry;
@@ -61,6 +62,8 @@ pub struct AppState {
     office: OfficeCode,
     dist: Arc<Path>,
     pull_limit: usize,
+    /// PBKDF2 rounds of new PIN hashes (tests use fewer).
+    pin_rounds: u32,
     throttles: throttle::Throttles,
     trusted: throttle::TrustedProxies,
 }
@@ -86,6 +89,7 @@ impl AppState {
             office: config.office.clone(),
             dist: Arc::from(config.dist.as_path()),
             pull_limit: loket_core::sync::MAX_PULL,
+            pin_rounds: loket_core::staff::PIN_ITERATIONS,
             throttles: throttle::Throttles::new(
                 config.lookups_per_minute,
                 config.enrolments_per_minute,
@@ -99,6 +103,18 @@ impl AppState {
     pub fn with_pull_limit(mut self, limit: usize) -> Self {
         self.pull_limit = limit.max(1);
         self
+    }
+
+    /// The same state hashing new PINs with `rounds` (at least the core's minimum): tests
+    /// use few, so a sign-in does not take a second unoptimised.
+    pub fn with_pin_rounds(mut self, rounds: u32) -> Self {
+        self.pin_rounds = rounds.max(loket_core::staff::MIN_ITERATIONS);
+        self
+    }
+
+    /// PBKDF2 rounds of new PIN hashes.
+    pub fn pin_rounds(&self) -> u32 {
+        self.pin_rounds
     }
 
     /// The storage.

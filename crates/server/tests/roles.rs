@@ -77,8 +77,11 @@ async fn a_malformed_step_is_refused_alone_and_the_ops_around_it_go_on() {
         "signature": {"strokes": [[[1, 1]]]},
         "old_card_returned": false
     }});
+    // Signed as its maker would: the server refuses it for its shape, not its proof.
+    let bad = common::signed(serde_json::from_str(&bad.to_string()).unwrap());
     let before = app.count("ops").await;
     let epoch = app.epoch(&tablet.office).await;
+    app.issue_credentials(&[issue(&tablet, 1)]).await;
     let (status, answer) = app
         .post(
             "/api/sync",

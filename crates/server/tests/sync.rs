@@ -4,7 +4,7 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{TestApp, call, issue, pulled_seqs, pushed_seqs};
+use common::{TestApp, call, issue, pulled_seqs, pushed_seqs, signed};
 use loket_core::OpId;
 use serde_json::{Value, json};
 
@@ -381,8 +381,10 @@ async fn ops_the_server_cannot_take_are_refused_alone() {
     not_v7.id = OpId(uuid::Uuid::from_u128(
         0x0190_0000_0000_4000_8000_0000_0000_0001,
     ));
+    let not_v7 = signed(not_v7);
     let mut ahead = issue(&d, 3);
     ahead.at = chrono::Utc::now() + chrono::Duration::days(2);
+    let ahead = signed(ahead);
     let push = [issue(&d, 1), not_v7, ahead, issue(&d, 4)];
     let (status, answer) = app.sync(&d, base, &push).await;
     assert_eq!(status, StatusCode::OK, "{answer}");

@@ -191,7 +191,9 @@ fn push_one(log: &mut impl Log, state: &mut OfficeState, op: Op, now: DateTime<U
     }
     let proven = credential::check(
         &op,
-        op.proof.as_ref().and_then(|p| log.credential(&p.credential)),
+        op.proof
+            .as_ref()
+            .and_then(|p| log.credential(&p.credential)),
     );
     let outcome = match proven {
         Err(problem) => state.refuse(&op, ConflictReason::Unproven { problem }),
@@ -389,7 +391,12 @@ mod tests {
         assert_eq!(outcomes[0], &unproven(ProofProblem::NotTheirs));
         assert_eq!(outcomes[1], &unproven(ProofProblem::Missing));
         assert_eq!(outcomes[2], &Outcome::Applied);
-        assert!(server.state().staff_member(&crate::StaffId::new("staff-mallory").unwrap()).is_none());
+        assert!(
+            server
+                .state()
+                .staff_member(&crate::StaffId::new("staff-mallory").unwrap())
+                .is_none()
+        );
         // Revoked: the operator's next op is refused, and says why.
         revoked.revoked = true;
         server.issue(revoked);

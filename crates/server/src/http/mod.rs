@@ -6,6 +6,7 @@
 pub mod catalogue;
 pub mod devices;
 pub mod health;
+pub mod staff;
 pub mod status;
 pub mod sync;
 
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .merge(health::router())
         .merge(devices::router())
         .merge(sync::router())
+        .merge(staff::router())
         .merge(status::router())
         .merge(catalogue::router())
         .fallback(not_found)

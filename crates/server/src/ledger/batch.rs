@@ -8,6 +8,7 @@
 
 use super::{Live, Office, RoundTripError, load, read, write};
 use crate::store::{Lookup, Store};
+use loket_core::credential::{Credential, CredentialId};
 use loket_core::sync::{Accepted, Epoch, Log, Origin, ServerOp, SyncRequest, accept};
 use loket_core::{Op, OpId, Outcome};
 use std::collections::HashMap;
@@ -67,8 +68,20 @@ pub async fn decide(store: &Store, slot: &Office, live: &mut Live, jobs: Vec<Job
     slot.stats
         .pushes
         .fetch_add(jobs.len() as u64, Ordering::Relaxed);
-    let lookup = match read_again(store, slot, live, &ids).await {
-        Ok(lookup) => lookup,
+    let mut named: Vec<CredentialId> = jobs
+        .iter()
+        .flat_map(|job| job.request.push.iter())
+        .filter_map(|op| op.proof.as_ref().map(|p| p.credential))
+        .collect();
+    named.sort_unstable();
+    named.dedup();
+    let read = async {
+        let lookup = read_again(store, slot, live, &ids).await?;
+        let credentials = store.credentials(&named).await?;
+        Ok::<_, crate::store::StoreError>((lookup, credentials))
+    };
+    let (lookup, credentials) = match read.await {
+        Ok(read) => read,
         Err(e) => {
             let e = Arc::new(e);
             for job in jobs {
@@ -77,7 +90,7 @@ pub async fn decide(store: &Store, slot: &Office, live: &mut Live, jobs: Vec<Job
             return;
         }
     };
-    let mut log = BatchLog::new(lookup);
+    let mut log = BatchLog::new(lookup, credentials);
     // From the first fold until the write is done the state may hold ops the database
     // does not (a panic half way included): it is folded again unless this ends well.
     live.stale = true;
@@ -144,9 +157,11 @@ async fn read_again(
 }
 
 /// The part of an office's log a batch needs, as a [`Log`] for [`accept`]: the epoch and
-/// head, the pushed ids already stored, and what the batch appends.
+/// head, the pushed ids already stored, the credentials the pushed ops name, and what
+/// the batch appends.
 pub struct BatchLog {
     epoch: Epoch,
+    credentials: HashMap<CredentialId, Credential>,
     head_before: u64,
     head: u64,
     known: HashMap<OpId, ServerOp>,
@@ -156,10 +171,11 @@ pub struct BatchLog {
 }
 
 impl BatchLog {
-    /// The log as `lookup` read it.
-    pub fn new(lookup: Lookup) -> Self {
+    /// The log as `lookup` read it, with the `credentials` its pushed ops name.
+    pub fn new(lookup: Lookup, credentials: Vec<Credential>) -> Self {
         Self {
             epoch: lookup.epoch,
+            credentials: credentials.into_iter().map(|c| (c.id, c)).collect(),
             head_before: lookup.head,
             head: lookup.head,
             known: lookup.known.into_iter().map(|o| (o.op.id, o)).collect(),
@@ -182,6 +198,10 @@ impl Log for BatchLog {
         self.known
             .get(id)
             .or_else(|| self.index.get(id).map(|&i| &self.appended[i]))
+    }
+
+    fn credential(&self, id: &CredentialId) -> Option<&Credential> {
+        self.credentials.get(id)
     }
 
     fn append(&mut self, op: Op, outcome: Outcome) -> u64 {

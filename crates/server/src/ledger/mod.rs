@@ -184,13 +184,13 @@ async fn pull(
         },
         None => store.lookup(&slot.code, &[]).await?,
     };
-    let mut log = batch::BatchLog::new(lookup);
+    let mut log = batch::BatchLog::new(lookup, Vec::new());
     let mut untouched = OfficeState::default();
     match accept(&mut log, &mut untouched, origin, request.clone(), now) {
         // Memory said "another history" or "ahead": the database has the last word, as
         // the log may have moved behind this process (a restore, a gap it never saw).
         Err(e) if from_memory && e.needs_restart() => {
-            let mut log = batch::BatchLog::new(store.lookup(&slot.code, &[]).await?);
+            let mut log = batch::BatchLog::new(store.lookup(&slot.code, &[]).await?, Vec::new());
             Ok(accept(&mut log, &mut untouched, origin, request, now)?)
         }
         decided => Ok(decided?),

@@ -9,15 +9,20 @@
 //! one transaction that fails if the head moved meanwhile. Answers read ops as stored
 //! JSON ([`RawOp`], [`Store::tail`]), never parsed.
 
+mod accounts;
 mod postgres;
 mod raw;
 mod sqlite;
 
+pub use accounts::Accounts;
 pub use raw::RawOp;
 
 use chrono::{SecondsFormat, Utc};
+use loket_core::credential::{Credential, CredentialId};
+use loket_core::sign_in::SignedIn;
+use loket_core::staff::{PinHash, PinThrottle};
 use loket_core::sync::{Epoch, ServerOp};
-use loket_core::{DeviceId, DeviceLetter, IdError, Office, OfficeCode, OpId};
+use loket_core::{DeviceId, DeviceLetter, IdError, Office, OfficeCode, OpId, StaffId};
 use serde::Serialize;
 use thiserror::Error;
 
@@ -345,6 +350,84 @@ impl Store {
         lost_head: u64,
     ) -> Result<(), StoreError> {
         each!(self.mark_restored(office, epoch, lost_head))
+    }
+
+    /// See [`Accounts::staff_pin`].
+    pub async fn staff_pin(
+        &self,
+        office: &OfficeCode,
+        staff: &StaffId,
+    ) -> Result<Option<PinHash>, StoreError> {
+        each!(self.staff_pin(office, staff))
+    }
+
+    /// See [`Accounts::set_staff_pin`].
+    pub async fn set_staff_pin(
+        &self,
+        office: &OfficeCode,
+        staff: &StaffId,
+        pin: &PinHash,
+    ) -> Result<(), StoreError> {
+        each!(self.set_staff_pin(office, staff, pin))
+    }
+
+    /// See [`Accounts::first_staff_pin`].
+    pub async fn first_staff_pin(
+        &self,
+        office: &OfficeCode,
+        staff: &StaffId,
+        pin: &PinHash,
+    ) -> Result<bool, StoreError> {
+        each!(self.first_staff_pin(office, staff, pin))
+    }
+
+    /// See [`Accounts::pin_throttle`].
+    pub async fn pin_throttle(
+        &self,
+        office: &OfficeCode,
+        subject: &str,
+    ) -> Result<PinThrottle, StoreError> {
+        each!(self.pin_throttle(office, subject))
+    }
+
+    /// See [`Accounts::set_pin_throttle`].
+    pub async fn set_pin_throttle(
+        &self,
+        office: &OfficeCode,
+        subject: &str,
+        throttle: &PinThrottle,
+    ) -> Result<(), StoreError> {
+        each!(self.set_pin_throttle(office, subject, throttle))
+    }
+
+    /// See [`Accounts::issue_credential`].
+    pub async fn issue_credential(
+        &self,
+        credential: &Credential,
+        issued_ms: i64,
+    ) -> Result<(), StoreError> {
+        each!(self.issue_credential(credential, issued_ms))
+    }
+
+    /// See [`Accounts::credentials`].
+    pub async fn credentials(&self, ids: &[CredentialId]) -> Result<Vec<Credential>, StoreError> {
+        each!(self.credentials(ids))
+    }
+
+    /// See [`Accounts::revoke`].
+    pub async fn revoke(
+        &self,
+        office: &OfficeCode,
+        staff: &StaffId,
+        device: Option<&DeviceId>,
+        now_ms: i64,
+    ) -> Result<u64, StoreError> {
+        each!(self.revoke(office, staff, device, now_ms))
+    }
+
+    /// See [`Accounts::signed_in`].
+    pub async fn signed_in(&self, office: &OfficeCode) -> Result<Vec<SignedIn>, StoreError> {
+        each!(self.signed_in(office))
     }
 }
 

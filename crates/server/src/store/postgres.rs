@@ -24,6 +24,8 @@ pub struct PgStore {
     pool: PgPool,
 }
 
+super::accounts::accounts_for!(PgStore);
+
 impl PgStore {
     /// Connects and migrates the database (which must exist).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {

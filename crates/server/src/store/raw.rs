@@ -82,6 +82,7 @@ mod tests {
                 priority: false,
                 catalogue: None,
             }),
+            proof: None,
         }
     }
 

@@ -28,6 +28,8 @@ pub struct SqliteStore {
     pool: SqlitePool,
 }
 
+super::accounts::accounts_for!(SqliteStore);
+
 impl SqliteStore {
     /// Opens (creating the file and its folder when missing) and migrates the database.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {

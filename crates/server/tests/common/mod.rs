@@ -140,6 +140,7 @@ impl TestApp {
         let mut config = config(&dir);
         config.database_url = database_url(&dir).await;
         let (state, code) = AppState::open(&config).await.unwrap();
+        let state = state.with_pin_rounds(loket_core::staff::MIN_ITERATIONS);
         let code = code
             .expect("a fresh database makes an admin code")
             .display();
@@ -159,7 +160,42 @@ impl TestApp {
             code.is_none(),
             "the admin code is made once, not at every start"
         );
-        self.state = state.with_throttles(loose());
+        self.state = state
+            .with_throttles(loose())
+            .with_pin_rounds(loket_core::staff::MIN_ITERATIONS);
+    }
+
+    /// A staff call: the device's token, and `staff` (`(credential id, call token)`) in
+    /// the staff header; answers the status, the headers and the JSON body (`null` when
+    /// there is none).
+    pub async fn staff_call(
+        &self,
+        method: Method,
+        path: &str,
+        device: &Device,
+        staff: Option<(&str, &str)>,
+        body: Option<&Value>,
+    ) -> (StatusCode, HeaderMap, Value) {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {}", device.token));
+        if let Some((id, token)) = staff {
+            request = request.header(loket_core::sign_in::STAFF_HEADER, format!("{id} {token}"));
+        }
+        let request = match body {
+            Some(body) => request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string())),
+            None => request.body(Body::empty()),
+        };
+        let (status, headers, body) = self.send(request.unwrap()).await;
+        let json = if body.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&body).unwrap()
+        };
+        (status, headers, json)
     }
 
     pub async fn send(&self, request: Request<Body>) -> (StatusCode, HeaderMap, Bytes) {
@@ -244,7 +280,51 @@ impl TestApp {
 
     /// One sync round trip, from `cursor` of the office's current history; answers the
     /// status and the JSON body.
+    ///
+    /// The credential every signed op names is issued first, as if its actor had signed
+    /// in on the device (see [`TestApp::sync_as_sent`] for a push left as it is).
     pub async fn sync(&self, device: &Device, cursor: u64, push: &[Op]) -> (StatusCode, Value) {
+        self.issue_credentials(push).await;
+        self.sync_as_sent(device, cursor, push).await
+    }
+
+    /// Issues the test credential each signed op of `push` names, unless it is issued.
+    pub async fn issue_credentials(&self, push: &[Op]) {
+        for op in push {
+            let Some(proof) = &op.proof else { continue };
+            let credential = loket_core::testing::credential(&op.office, &op.device, &op.actor);
+            if credential.id != proof.credential {
+                continue;
+            }
+            let store = self.state.store();
+            if store
+                .credentials(&[credential.id])
+                .await
+                .unwrap()
+                .is_empty()
+            {
+                // Pushes sent at once may race to issue it: one insert is enough.
+                let issued = store.issue_credential(&credential, 0).await;
+                assert!(
+                    issued.is_ok()
+                        || !store
+                            .credentials(&[credential.id])
+                            .await
+                            .unwrap()
+                            .is_empty(),
+                    "{issued:?}"
+                );
+            }
+        }
+    }
+
+    /// [`TestApp::sync`] without issuing any credential.
+    pub async fn sync_as_sent(
+        &self,
+        device: &Device,
+        cursor: u64,
+        push: &[Op],
+    ) -> (StatusCode, Value) {
         let epoch = self.epoch(&device.office).await;
         let body = if cursor == 0 {
             json!({"cursor": cursor, "push": push})
@@ -323,16 +403,22 @@ pub fn op(device: &Device, body: OpBody) -> Op {
 }
 
 /// An op the device makes as `actor`.
+/// An op the device makes as `actor`, signed with the actor's credential on the device
+/// ([`loket_core::testing::credential`], which [`TestApp::sync`] issues). A test that
+/// changes it afterwards signs it again with [`signed`].
 pub fn op_by(device: &Device, actor: &str, body: OpBody) -> Op {
-    Op {
+    signed(Op {
         id: OpId(uuid::Uuid::now_v7()),
         office: OfficeCode::new(device.office.clone()).unwrap(),
         device: DeviceId::new(device.id.clone()).unwrap(),
         actor: StaffId::new(actor).unwrap(),
         at: Utc::now(),
         body,
-    }
+        proof: None,
+    })
 }
+
+pub use loket_core::testing::signed;
 
 pub use loket_core::testing::account;
 
