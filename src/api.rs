@@ -2,7 +2,9 @@
 //! It uses the browser's `fetch` directly: a small app bundle matters on a cheap phone.
 
 use loket_core::PublicStatus;
+use loket_core::credential::{CredentialId, Key};
 use loket_core::enrol::{EnrolRequest, Enrolment};
+use loket_core::sign_in::{FirstAdmin, Issued, STAFF_HEADER, SetPin, SignIn};
 use loket_core::status_link::StatusLink;
 use loket_core::sync::{SyncRequest, SyncResponse};
 use loket_core::{ErrorBody, ErrorCode};
@@ -39,17 +41,30 @@ async fn post<B: Serialize, T: DeserializeOwned>(
     token: Option<&str>,
     body: &B,
 ) -> Result<T, ApiError> {
+    send(path, &post_init(token, None, body)?).await
+}
+
+/// A POST of `body` as JSON, with the device's token and a signed-in person's
+/// `staff` header ([`STAFF_HEADER`]) when given.
+fn post_init<B: Serialize>(
+    token: Option<&str>,
+    staff: Option<&str>,
+    body: &B,
+) -> Result<RequestInit, ApiError> {
     let body = serde_json::to_string(body).map_err(|_| ApiError::Server(0))?;
     let headers = Headers::new().map_err(|_| ApiError::Server(0))?;
     let _ = headers.set("Content-Type", "application/json");
     if let Some(token) = token {
         let _ = headers.set("Authorization", &format!("Bearer {token}"));
     }
+    if let Some(staff) = staff {
+        let _ = headers.set(STAFF_HEADER, staff);
+    }
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_headers(&headers);
     init.set_body(&JsValue::from_str(&body));
-    send(path, &init).await
+    Ok(init)
 }
 
 /// GETs `path` and reads the JSON answer. Never from the HTTP cache: a status seen a
@@ -133,4 +148,27 @@ pub async fn catalogue(
 /// One sync round trip.
 pub async fn sync(token: &str, request: &SyncRequest) -> Result<SyncResponse, ApiError> {
     post("/api/sync", Some(token), request).await
+}
+
+/// Signs `request.staff` in on this device: the server checks the PIN and issues a
+/// credential (401 `wrong_pin`, 429 after too many).
+pub async fn sign_in(token: &str, request: &SignIn) -> Result<Issued, ApiError> {
+    post("/api/staff/sign-in", Some(token), request).await
+}
+
+/// Makes the office's first admin (409 `office_staffed` once it has staff).
+pub async fn first_admin(token: &str, request: &FirstAdmin) -> Result<Issued, ApiError> {
+    post("/api/staff/first-admin", Some(token), request).await
+}
+
+/// The admin (signed in with `credential` and `key`) sets a staff member's PIN.
+pub async fn set_pin(
+    token: &str,
+    credential: CredentialId,
+    key: &Key,
+    request: &SetPin,
+) -> Result<(), ApiError> {
+    let staff = format!("{credential} {}", key.call_token());
+    let init = post_init(Some(token), Some(&staff), request)?;
+    send_text("/api/staff/pin", &init).await.map(drop)
 }

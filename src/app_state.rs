@@ -9,8 +9,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use loket_core::ErrorCode;
 use loket_core::catalogue::CaseCode;
+use loket_core::credential::{CredentialId, Key, WrappedKey, prove};
 use loket_core::enrol::Enrolment;
 use loket_core::roles::Role;
+use loket_core::sign_in::{FirstAdmin, SetPin, SignIn};
 use loket_core::staff::{PinThrottle, Staff, is_idle};
 use loket_core::sync::Replica;
 use loket_core::{
@@ -68,6 +70,27 @@ pub enum ActionError {
     WrongPin,
     /// Too many wrong PINs: wait before trying again.
     TooManyTries,
+    /// This needs the server, which cannot be reached: a first sign-in on this tablet,
+    /// a new account or PIN.
+    Offline,
+    /// The server refused (the office already has its admin; a signed-in admin's
+    /// credential it no longer accepts): nothing changed.
+    NotAccepted,
+}
+
+impl ActionError {
+    /// A failed sign-in or PIN call, in the terms staff are told.
+    fn from_api(e: ApiError) -> Self {
+        match e {
+            ApiError::Unreachable | ApiError::Server(_) => Self::Offline,
+            ApiError::Unauthorised(ErrorCode::WrongPin) => Self::WrongPin,
+            ApiError::Refused {
+                code: ErrorCode::TooManyRequests,
+                ..
+            } => Self::TooManyTries,
+            _ => Self::NotAccepted,
+        }
+    }
 }
 
 /// Sync status for the badge.
@@ -112,8 +135,6 @@ pub struct AppState {
     pub clock_skew: RwSignal<Option<i64>>,
     /// Who is signed in; `None` shows the lock screen.
     pub session: RwSignal<Option<Session>>,
-    /// Wrong PINs in a row on this device.
-    pin_fails: StoredValue<PinThrottle>,
 }
 
 /// Who has unlocked the tablet, and at which counter they work.
@@ -125,10 +146,43 @@ pub struct Session {
     pub counter: Option<CounterNo>,
     /// Last tap or op, in ms since the epoch: the tablet locks when it [`is_idle`].
     pub active_ms: i64,
+    /// Their credential on this device: every op they make carries its proof.
+    pub credential: CredentialId,
+    /// Its key, unwrapped with their PIN; kept only while the tab is open.
+    pub key: Key,
 }
 
 /// The session survives a reload of this tab (not a closed tab).
 const SESSION_KEY: &str = "loket.session";
+/// Each staff member's credential on this tablet, wrapped under their PIN.
+const KEYS_KEY: &str = "loket.keys";
+/// Wrong PINs in a row on this tablet: kept, so a reload does not reset the pause.
+const PIN_FAILS_KEY: &str = "loket.pin-fails";
+
+fn wrapped_keys() -> std::collections::BTreeMap<StaffId, WrappedKey> {
+    use gloo_storage::{LocalStorage, Storage};
+    LocalStorage::get(KEYS_KEY).unwrap_or_default()
+}
+
+fn keep_wrapped(staff: &StaffId, wrapped: WrappedKey) {
+    use gloo_storage::{LocalStorage, Storage};
+    let mut keys = wrapped_keys();
+    keys.insert(staff.clone(), wrapped);
+    if let Err(e) = LocalStorage::set(KEYS_KEY, &keys) {
+        // The person is signed in all the same; the next time needs the server again.
+        leptos::logging::error!("keeping a credential failed: {e}");
+    }
+}
+
+fn pin_fails() -> PinThrottle {
+    use gloo_storage::{LocalStorage, Storage};
+    LocalStorage::get(PIN_FAILS_KEY).unwrap_or_default()
+}
+
+fn set_pin_fails(throttle: &PinThrottle) {
+    use gloo_storage::{LocalStorage, Storage};
+    let _ = LocalStorage::set(PIN_FAILS_KEY, throttle);
+}
 
 /// Sync loop bookkeeping, outside the reactive graph.
 #[derive(Default)]
@@ -191,7 +245,6 @@ impl AppState {
             elsewhere: RwSignal::new(false),
             clock_skew: RwSignal::new(None),
             session: RwSignal::new(restore_session()),
-            pin_fails: StoredValue::new(PinThrottle::default()),
         }
     }
 
@@ -216,7 +269,9 @@ impl AppState {
         self.session.with(|s| s.as_ref().and_then(|s| s.counter))
     }
 
-    /// Checks `pin` for `staff` against the synced hash and signs them in at `counter`.
+    /// Signs `staff` in at `counter` with `pin`: offline with the credential this tablet
+    /// keeps for them, wrapped under their PIN; otherwise (a first sign-in here, or a PIN
+    /// the admin has changed) the server checks the PIN and issues a credential.
     pub async fn unlock(
         self,
         staff: StaffId,
@@ -224,34 +279,101 @@ impl AppState {
         counter: Option<CounterNo>,
     ) -> Result<(), ActionError> {
         let now = Utc::now().timestamp_millis();
-        if !self.pin_fails.get_value().may_try(now) {
+        let mut throttle = pin_fails();
+        if !throttle.may_try(now) {
             return Err(ActionError::TooManyTries);
         }
-        let member = self
+        let known = self
             .view
-            .with_untracked(|v| v.staff_member(&staff).cloned())
-            .filter(|s| s.active)
-            .ok_or(ActionError::WrongPin)?;
-        let ok = crate::pin::verify(&pin, &member.pin)
-            .await
-            .map_err(|_| ActionError::NoCrypto)?;
-        if !ok {
-            let mut throttle = self.pin_fails.get_value();
-            let pause = throttle.failed(now);
-            self.pin_fails.set_value(throttle);
-            return Err(if pause {
-                ActionError::TooManyTries
-            } else {
-                ActionError::WrongPin
-            });
+            .with_untracked(|v| v.staff_member(&staff).map(|s| s.active));
+        if known != Some(true) {
+            return Err(ActionError::WrongPin);
         }
-        self.pin_fails.update_value(PinThrottle::succeeded);
+        let kept = wrapped_keys().remove(&staff);
+        let opened = match &kept {
+            Some(wrapped) => crate::pin::unwrap(&pin, wrapped)
+                .await
+                .map_err(|_| ActionError::NoCrypto)?
+                .map(|key| (wrapped.credential, key)),
+            None => None,
+        };
+        let signed_in = match opened {
+            Some(found) => Ok(found),
+            None => self.sign_in_online(&staff, &pin).await,
+        };
+        let (credential, key) = match signed_in {
+            Ok(found) => found,
+            Err(ActionError::WrongPin) => {
+                let pause = throttle.failed(now);
+                set_pin_fails(&throttle);
+                return Err(if pause {
+                    ActionError::TooManyTries
+                } else {
+                    ActionError::WrongPin
+                });
+            }
+            // Offline with a wrong PIN for a kept credential: wrong, not "offline".
+            Err(ActionError::Offline) if kept.is_some() => {
+                let pause = throttle.failed(now);
+                set_pin_fails(&throttle);
+                return Err(if pause {
+                    ActionError::TooManyTries
+                } else {
+                    ActionError::WrongPin
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        throttle.succeeded();
+        set_pin_fails(&throttle);
         self.set_session(Some(Session {
             staff,
             counter,
             active_ms: now,
+            credential,
+            key,
         }));
         Ok(())
+    }
+
+    /// The server checks `pin` and issues a credential, kept here wrapped under it.
+    async fn sign_in_online(
+        self,
+        staff: &StaffId,
+        pin: &str,
+    ) -> Result<(CredentialId, Key), ActionError> {
+        let token = self
+            .enrolment
+            .with_untracked(|e| e.as_ref().map(|e| e.token.clone()))
+            .ok_or(ActionError::NotEnrolled)?;
+        let request = SignIn {
+            staff: staff.clone(),
+            pin: pin.to_owned(),
+        };
+        let issued = api::sign_in(&token, &request)
+            .await
+            .map_err(ActionError::from_api)?;
+        let wrapped = crate::pin::wrap(pin, &issued)
+            .await
+            .map_err(|_| ActionError::NoCrypto)?;
+        keep_wrapped(staff, wrapped);
+        Ok((issued.credential, issued.key))
+    }
+
+    /// The admin signed in sets `staff`'s PIN on the server (a new account's, or a
+    /// forgotten one); needs the connection.
+    pub async fn set_pin(self, staff: StaffId, pin: String) -> Result<(), ActionError> {
+        let token = self
+            .enrolment
+            .with_untracked(|e| e.as_ref().map(|e| e.token.clone()))
+            .ok_or(ActionError::NotEnrolled)?;
+        let (credential, key) = self
+            .session
+            .with_untracked(|s| s.as_ref().map(|s| (s.credential, s.key.clone())))
+            .ok_or(ActionError::Locked)?;
+        api::set_pin(&token, credential, &key, &SetPin { staff, pin })
+            .await
+            .map_err(ActionError::from_api)
     }
 
     /// A stored op by id: the handover holding a signature, for a reprinted receipt.
@@ -312,24 +434,38 @@ impl AppState {
         self.session.set(session);
     }
 
-    /// Creates the office's first account, an admin, and signs them in. Only offered while
-    /// the office has no staff at all; the fold refuses it otherwise.
+    /// Creates the office's first account, an admin, and signs them in: the server takes
+    /// their PIN and issues their credential (only while the office has no staff), then
+    /// their account is their own first op.
     pub async fn create_first_admin(self, name: String, pin: String) -> Result<(), ActionError> {
-        let hash = crate::pin::hash_new(&pin)
+        let token = self
+            .enrolment
+            .with_untracked(|e| e.as_ref().map(|e| e.token.clone()))
+            .ok_or(ActionError::NotEnrolled)?;
+        let id = new_staff_id();
+        let request = FirstAdmin {
+            staff: id.clone(),
+            pin: pin.clone(),
+        };
+        let issued = api::first_admin(&token, &request)
+            .await
+            .map_err(ActionError::from_api)?;
+        let wrapped = crate::pin::wrap(&pin, &issued)
             .await
             .map_err(|_| ActionError::NoCrypto)?;
-        let id = new_staff_id();
+        keep_wrapped(&id, wrapped);
         let staff = Staff {
             id: id.clone(),
             name,
             role: Role::Admin,
-            pin: hash,
             active: true,
         };
         self.set_session(Some(Session {
             staff: id,
             counter: None,
             active_ms: Utc::now().timestamp_millis(),
+            credential: issued.credential,
+            key: issued.key,
         }));
         if let Err(e) = self.act(OpBody::SaveStaff(staff)).await {
             self.set_session(None);
@@ -425,21 +561,26 @@ impl AppState {
         if Clock::judge(Utc::now(), self.clock_skew.get_untracked()) == Clock::Wrong {
             return Err(ActionError::ClockWrong);
         }
-        let actor = self
+        let (actor, credential, key) = self
             .session
-            .with_untracked(|s| s.as_ref().map(|s| s.staff.clone()))
+            .with_untracked(|s| {
+                s.as_ref()
+                    .map(|s| (s.staff.clone(), s.credential, s.key.clone()))
+            })
             .ok_or(ActionError::Locked)?;
         let lock = self.record_lock.get_value();
         let _one_at_a_time = lock.enter().await;
         let body = self.replica.with_value(|r| make(r, &enrolment))?;
-        let op = Op {
+        let mut op = Op {
             id: OpId(uuid::Uuid::now_v7()),
             office: enrolment.office.code,
             device: enrolment.device,
             actor,
             at: Utc::now(),
             body,
+            proof: None,
         };
+        op.proof = Some(prove(credential, &key, &op));
         op.validate().map_err(|_| ActionError::SaveFailed)?;
         // A step out of turn or beyond the person's role is explained now, never recorded.
         self.replica

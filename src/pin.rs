@@ -1,10 +1,13 @@
-//! PIN hashing with the browser's WebCrypto (PBKDF2-HMAC-SHA256): the slow hash runs in
-//! native code, fast on a cheap phone, and costs the bundle nothing. The rules (rounds,
-//! shapes, comparison) are `loket_core::staff`'s.
+//! A signed-in person's credential, kept on the tablet wrapped under their PIN: the
+//! PIN's derivation runs in the browser's WebCrypto (PBKDF2-HMAC-SHA256), natively, fast
+//! on a cheap phone and at no cost to the bundle. The rule (masking, checking) is
+//! `loket_core::credential::WrappedKey`'s; the PIN itself is checked by the server at the
+//! first sign-in on a tablet.
 
 use js_sys::{Array, ArrayBuffer, Uint8Array};
-use loket_core::staff::{PIN_ITERATIONS, PinHash};
-use std::fmt::Write;
+use loket_core::credential::{Key, WRAP_BYTES, WrappedKey};
+use loket_core::sign_in::Issued;
+use loket_core::staff::PIN_ITERATIONS;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -13,20 +16,6 @@ use wasm_bindgen_futures::JsFuture;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NoCrypto;
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
 fn crypto() -> Result<web_sys::Crypto, NoCrypto> {
     web_sys::window()
         .ok_or(NoCrypto)?
@@ -34,8 +23,8 @@ fn crypto() -> Result<web_sys::Crypto, NoCrypto> {
         .map_err(|_| NoCrypto)
 }
 
-/// PBKDF2-HMAC-SHA256 of `secret` with `salt` and `iterations`, 32 bytes as lowercase hex.
-pub async fn derive(secret: &[u8], salt: &[u8], iterations: u32) -> Result<String, NoCrypto> {
+/// PBKDF2-HMAC-SHA256 of `secret` with `salt` and `iterations`: [`WRAP_BYTES`] bytes.
+async fn derive(secret: &[u8], salt: &[u8], iterations: u32) -> Result<[u8; WRAP_BYTES], NoCrypto> {
     let crypto = crypto()?;
     // `crypto.subtle` is undefined outside a secure context; calling into it would throw.
     let subtle = js_sys::Reflect::get(&crypto, &JsValue::from_str("subtle"))
@@ -55,34 +44,39 @@ pub async fn derive(secret: &[u8], salt: &[u8], iterations: u32) -> Result<Strin
     let salt = Uint8Array::from(salt);
     let params = web_sys::Pbkdf2Params::new_with_str("PBKDF2", "SHA-256", iterations, &salt);
     let bits = subtle
-        .derive_bits_with_object(&params, &key, 256)
+        .derive_bits_with_object(&params, &key, WRAP_BYTES as u32 * 8)
         .map_err(|_| NoCrypto)?;
     let bits: ArrayBuffer = JsFuture::from(bits)
         .await
         .map_err(|_| NoCrypto)?
         .unchecked_into();
-    Ok(hex(&Uint8Array::new(&bits).to_vec()))
+    Uint8Array::new(&bits)
+        .to_vec()
+        .try_into()
+        .map_err(|_| NoCrypto)
 }
 
-/// A new salted hash of `pin`, with fresh random salt.
-pub async fn hash_new(pin: &str) -> Result<PinHash, NoCrypto> {
+/// The credential `issued` wrapped under `pin`, with fresh random salt.
+pub async fn wrap(pin: &str, issued: &Issued) -> Result<WrappedKey, NoCrypto> {
     let mut salt = [0u8; 16];
     crypto()?
         .get_random_values_with_u8_array(&mut salt)
         .map_err(|_| NoCrypto)?;
-    let hash = derive(pin.as_bytes(), &salt, PIN_ITERATIONS).await?;
-    Ok(PinHash {
-        salt: hex(&salt),
-        iterations: PIN_ITERATIONS,
-        hash,
-    })
+    let derived = derive(pin.as_bytes(), &salt, PIN_ITERATIONS).await?;
+    Ok(WrappedKey::wrap(
+        issued.credential,
+        &issued.key,
+        &salt,
+        PIN_ITERATIONS,
+        &derived,
+    ))
 }
 
-/// Whether `pin` is the PIN behind `stored`.
-pub async fn verify(pin: &str, stored: &PinHash) -> Result<bool, NoCrypto> {
-    let Some(salt) = unhex(&stored.salt) else {
-        return Ok(false);
+/// The key in `wrapped` if `pin` is the PIN it was wrapped under.
+pub async fn unwrap(pin: &str, wrapped: &WrappedKey) -> Result<Option<Key>, NoCrypto> {
+    let Some(salt) = wrapped.salt_bytes() else {
+        return Ok(None);
     };
-    let derived = derive(pin.as_bytes(), &salt, stored.iterations).await?;
-    Ok(stored.matches(&derived))
+    let derived = derive(pin.as_bytes(), &salt, wrapped.iterations).await?;
+    Ok(wrapped.unwrap_with(&derived))
 }

@@ -48,6 +48,20 @@ pub fn conflict_text(lang: crate::i18n::Lang, reason: &ConflictReason) -> String
                 "this step does not fit where the ticket stands (done on another device?)"
             )
         ),
+        R::Unproven { problem } => {
+            use loket_core::credential::ProofProblem as P;
+            match problem {
+                P::Revoked => lang.tr(
+                    "Akses akun ini di tablet ini sudah dicabut admin; langkah ditolak. Masuk lagi dengan PIN.",
+                    "The admin revoked this account on this tablet; the step was refused. Sign in again with the PIN.",
+                ),
+                _ => lang.tr(
+                    "Server tidak dapat memastikan siapa yang membuat langkah ini; langkah ditolak.",
+                    "The server could not confirm who made this step; it was refused.",
+                ),
+            }
+            .into()
+        }
         R::UnknownActor { .. } => lang
             .tr(
                 "Dibuat oleh akun yang tidak dikenal kantor ini.",

@@ -66,20 +66,18 @@ fn StaffSection() -> impl IntoView {
         busy.set(true);
         spawn_local(async move {
             let result = async {
-                let hash = crate::pin::hash_new(&p)
-                    .await
-                    .map_err(|_| crate::app_state::ActionError::NoCrypto)?;
                 let id = editing
                     .get_untracked()
                     .unwrap_or_else(crate::app_state::new_staff_id);
-                app.act(OpBody::SaveStaff(Staff {
-                    id,
+                let account = Staff {
+                    id: id.clone(),
                     name: n.trim().to_string(),
                     role: role.get_untracked(),
-                    pin: hash,
                     active: true,
-                }))
-                .await
+                };
+                // The PIN goes to the server only (it never travels in an op).
+                app.set_pin(id, p).await?;
+                app.act(OpBody::SaveStaff(account)).await
             }
             .await;
             busy.set(false);

@@ -19,7 +19,11 @@ fn action_error(t: &'static Texts, e: ActionError) -> &'static str {
         ActionError::NotEnrolled => t.not_enrolled,
         ActionError::ClockWrong => t.clock_refused,
         ActionError::Refused(_) | ActionError::Locked => t.step_refused,
-        ActionError::NoCrypto | ActionError::WrongPin | ActionError::TooManyTries => t.save_failed,
+        ActionError::NoCrypto
+        | ActionError::WrongPin
+        | ActionError::TooManyTries
+        | ActionError::Offline
+        | ActionError::NotAccepted => t.save_failed,
     }
 }
 

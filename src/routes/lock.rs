@@ -25,11 +25,11 @@ pub fn role_name(lang: Lang, role: Role) -> &'static str {
 pub fn pin_problem(lang: Lang, pin: &str) -> Option<&'static str> {
     use loket_core::staff::StaffError as E;
     check_new_pin(pin).err().map(|e| match e {
-        E::PinLength => lang.tr("PIN terdiri dari 4–8 angka.", "A PIN has 4–8 digits."),
+        E::PinLength => lang.tr("PIN terdiri dari 6–8 angka.", "A PIN has 6–8 digits."),
         E::PinNotDigits => lang.tr("PIN hanya berisi angka.", "A PIN has digits only."),
         E::PinTooEasy => lang.tr(
-            "PIN ini terlalu mudah ditebak (mis. 1234, 0000).",
-            "This PIN is too easy to guess (e.g. 1234, 0000).",
+            "PIN ini terlalu mudah ditebak (mis. 123456, 000000).",
+            "This PIN is too easy to guess (e.g. 123456, 000000).",
         ),
         _ => lang.tr("PIN tidak dapat dipakai.", "This PIN cannot be used."),
     })
@@ -40,8 +40,16 @@ pub fn unlock_error(lang: Lang, e: &ActionError) -> &'static str {
     match e {
         ActionError::WrongPin => lang.tr("PIN salah. Coba lagi.", "Wrong PIN. Try again."),
         ActionError::TooManyTries => lang.tr(
-            "Terlalu banyak PIN salah. Tunggu 30 detik.",
-            "Too many wrong PINs. Wait 30 seconds.",
+            "Terlalu banyak PIN salah. Tunggu beberapa saat, lalu coba lagi (jeda makin lama setiap kali salah).",
+            "Too many wrong PINs. Wait a while, then try again (the pause grows with every wrong PIN).",
+        ),
+        ActionError::Offline => lang.tr(
+            "Perlu koneksi ke server: masuk pertama kali di tablet ini, akun baru dan PIN baru diperiksa server. Coba lagi saat tersambung.",
+            "This needs the server: a first sign-in on this tablet, a new account and a new PIN are checked by the server. Try again when connected.",
+        ),
+        ActionError::NotAccepted => lang.tr(
+            "Server menolak permintaan ini (kantor sudah punya admin, atau akses Anda dicabut). Tidak ada yang berubah.",
+            "The server refused this (the office already has an admin, or your access was revoked). Nothing changed.",
         ),
         ActionError::NoCrypto => lang.tr(
             "Browser ini tidak dapat memeriksa PIN: buka Loket lewat https.",
@@ -130,7 +138,7 @@ fn FirstAdmin() -> impl IntoView {
             <label for="first-name">{move || t("Nama", "Name")}</label>
             <input id="first-name" type="text" autocomplete="name" maxlength="80"
                 prop:value=name on:input=move |ev| name.set(event_target_value(&ev)) />
-            <label for="first-pin">{move || t("PIN (4–8 angka)", "PIN (4–8 digits)")}</label>
+            <label for="first-pin">{move || t("PIN (6–8 angka)", "PIN (6–8 digits)")}</label>
             <input id="first-pin" type="password" inputmode="numeric" autocomplete="new-password" maxlength="8"
                 prop:value=pin on:input=move |ev| pin.set(event_target_value(&ev)) />
             <label for="first-pin-again">{move || t("Ulangi PIN", "PIN again")}</label>

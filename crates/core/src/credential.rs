@@ -58,7 +58,7 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
         b'a'..=b'f' => Some(b - b'a' + 10),
         _ => None,
     };
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     text.as_bytes()
@@ -208,6 +208,85 @@ pub fn check(op: &Op, credential: Option<&Credential>) -> Result<(), ProofProble
         .map_err(|_| ProofProblem::BadMac)
 }
 
+/// A credential as the tablet keeps it between sign-ins: the key masked with bits
+/// derived from the PIN, and a check value from the same derivation, so the right PIN
+/// unlocks offline and a wrong one is told apart without the server.
+///
+/// The derivation (PBKDF2-HMAC-SHA256, 512 bits: the first half masks, the second
+/// checks) is the browser's, natively; this type holds only the rule. It is as strong as
+/// the PIN and its rounds against someone who copies the tablet's storage: a stolen
+/// tablet's credentials are revoked by the admin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WrappedKey {
+    /// The credential it unlocks.
+    pub credential: CredentialId,
+    /// 16 random bytes as hex.
+    pub salt: String,
+    /// PBKDF2 rounds.
+    pub iterations: u32,
+    /// The key XOR the first 32 derived bytes, as hex.
+    pub masked: String,
+    /// The last 32 derived bytes, as hex.
+    pub check: String,
+}
+
+/// How many bytes the PIN derivation of a [`WrappedKey`] makes.
+pub const WRAP_BYTES: usize = 64;
+
+impl WrappedKey {
+    /// `key` of `credential` wrapped with `derived` (the PIN's derivation with `salt`
+    /// and `iterations`).
+    pub fn wrap(
+        credential: CredentialId,
+        key: &Key,
+        salt: &[u8],
+        iterations: u32,
+        derived: &[u8; WRAP_BYTES],
+    ) -> Self {
+        let masked: Vec<u8> = key
+            .0
+            .iter()
+            .zip(&derived[..32])
+            .map(|(k, d)| k ^ d)
+            .collect();
+        Self {
+            credential,
+            salt: hex(salt),
+            iterations,
+            masked: hex(&masked),
+            check: hex(&derived[32..]),
+        }
+    }
+
+    /// The salt's bytes (`None` if the stored text is damaged).
+    pub fn salt_bytes(&self) -> Option<Vec<u8>> {
+        unhex(&self.salt)
+    }
+
+    /// The key, if `derived` comes from the right PIN; compares the check value in time
+    /// that does not depend on where it differs.
+    pub fn unwrap_with(&self, derived: &[u8; WRAP_BYTES]) -> Option<Key> {
+        let check = unhex(&self.check)?;
+        let masked = unhex(&self.masked)?;
+        if check.len() != 32 || masked.len() != 32 {
+            return None;
+        }
+        let diff = check
+            .iter()
+            .zip(&derived[32..])
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+        if diff != 0 {
+            return None;
+        }
+        let mut key = [0u8; 32];
+        for (k, (m, d)) in key.iter_mut().zip(masked.iter().zip(&derived[..32])) {
+            *k = m ^ d;
+        }
+        Some(Key(key))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,5 +369,29 @@ mod tests {
         let text = serde_json::to_string(&op).unwrap();
         let back: Op = serde_json::from_str(&text).unwrap();
         assert_eq!(check(&back, Some(&c)), Ok(()));
+    }
+
+    #[test]
+    fn a_wrapped_key_opens_with_its_derivation_only() {
+        let key = Key::from_bytes([42; 32]);
+        let id = CredentialId(Uuid::from_u128(3));
+        let mut derived = [0u8; WRAP_BYTES];
+        for (i, b) in derived.iter_mut().enumerate() {
+            *b = (i as u8).wrapping_mul(7);
+        }
+        let wrapped = WrappedKey::wrap(id, &key, &[5; 16], 600_000, &derived);
+        assert_ne!(
+            wrapped.masked,
+            key.to_hex(),
+            "the key is not stored as it is"
+        );
+        assert_eq!(wrapped.unwrap_with(&derived), Some(key));
+        assert_eq!(wrapped.salt_bytes(), Some(vec![5; 16]));
+        let mut wrong = derived;
+        wrong[40] ^= 1;
+        assert_eq!(wrapped.unwrap_with(&wrong), None);
+        let text = serde_json::to_string(&wrapped).unwrap();
+        let back: WrappedKey = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.unwrap_with(&derived), Some(Key::from_bytes([42; 32])));
     }
 }

@@ -4,16 +4,24 @@
 
 use chrono::{NaiveDate, Utc};
 use loket_core::catalogue::CaseCode;
+use loket_core::credential::prove;
 use loket_core::enrol::{EnrolRequest, Enrolment};
+use loket_core::sign_in::{FirstAdmin, Issued, SignIn};
 use loket_core::sync::{MAX_PUSH, Replica, SyncRequest, SyncResponse};
 use loket_core::{IssueTicket, Op, OpBody, OpId, TicketNo};
 use serde::de::DeserializeOwned;
 use std::time::Duration;
 
+/// The PIN of the admin these devices make first and sign in as.
+pub const ADMIN_PIN: &str = "482913";
+
 /// An enrolled device with its replica.
 pub struct Device {
     /// What enrolment gave it.
     pub enrolment: Enrolment,
+    /// The enrolment's actor's credential on this device, once signed in: every op it
+    /// records carries its proof.
+    pub credential: Option<Issued>,
     /// Its confirmed state, pending ops and cursor.
     pub replica: Replica,
     http: reqwest::Client,
@@ -41,6 +49,7 @@ impl Device {
         let enrolment = answer(response, "POST /api/devices").await;
         Device {
             enrolment,
+            credential: None,
             replica: Replica::default(),
             http,
             base: base.to_owned(),
@@ -52,9 +61,22 @@ impl Device {
         self.enrolment.office.service_day(Utc::now())
     }
 
-    /// Records the office's first account, an admin, as the enrolment's actor: ops by an
-    /// unknown actor would be conflicts. (The PIN hash is made up; no one unlocks here.)
-    pub fn make_first_admin(&mut self) {
+    /// Makes the office's first account, an admin, as the enrolment's actor, with
+    /// [`ADMIN_PIN`]: the server issues their credential on this device, and the account
+    /// is recorded with its proof (ops by an unknown actor would be conflicts).
+    pub async fn make_first_admin(&mut self) {
+        let request = FirstAdmin {
+            staff: self.enrolment.actor.clone(),
+            pin: ADMIN_PIN.to_owned(),
+        };
+        let response = self
+            .http
+            .post(format!("{}/api/staff/first-admin", self.base))
+            .bearer_auth(&self.enrolment.token)
+            .json(&request)
+            .send()
+            .await;
+        self.credential = Some(answer(response, "POST /api/staff/first-admin").await);
         let staff = loket_core::testing::staff(
             self.enrolment.actor.clone(),
             "Admin API",
@@ -63,17 +85,39 @@ impl Device {
         self.record(OpBody::SaveStaff(staff));
     }
 
+    /// Signs the enrolment's actor in on this device with [`ADMIN_PIN`] (after another
+    /// device made them the first admin).
+    pub async fn sign_in(&mut self) {
+        let request = SignIn {
+            staff: self.enrolment.actor.clone(),
+            pin: ADMIN_PIN.to_owned(),
+        };
+        let response = self
+            .http
+            .post(format!("{}/api/staff/sign-in", self.base))
+            .bearer_auth(&self.enrolment.token)
+            .json(&request)
+            .send()
+            .await;
+        self.credential = Some(answer(response, "POST /api/staff/sign-in").await);
+    }
+
     /// Records `body` as made now on this device by the enrolment's actor.
     fn record(&mut self, body: OpBody) {
         let e = &self.enrolment;
-        let op = Op {
+        let mut op = Op {
             id: OpId(uuid::Uuid::now_v7()),
             office: e.office.code.clone(),
             device: e.device.clone(),
             actor: e.actor.clone(),
             at: Utc::now(),
             body,
+            proof: None,
         };
+        op.proof = self
+            .credential
+            .as_ref()
+            .map(|c| prove(c.credential, &c.key, &op));
         self.replica.record(op);
     }
 

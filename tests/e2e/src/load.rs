@@ -25,7 +25,8 @@ use crate::Server;
 use crate::api::Device;
 use chrono::{NaiveDate, Utc};
 use loket_core::catalogue::CaseCode;
-use loket_core::enrol::Enrolment;
+use loket_core::credential::prove;
+use loket_core::sign_in::Issued;
 use loket_core::sync::{Epoch, MAX_PUSH, Pushed, SyncRequest};
 use loket_core::{
     DeviceId, DeviceLetter, IssueTicket, OfficeCode, Op, OpBody, OpId, Outcome, StaffId, TicketNo,
@@ -445,6 +446,14 @@ impl Report {
     }
 }
 
+/// A device enrolled as `name`, its actor signed in on it (a PIN check on the server,
+/// before the measured load).
+async fn signed_in(base: &str, code: &str, name: &str) -> Device {
+    let mut device = Device::enrol(base, code, name).await;
+    device.sign_in().await;
+    device
+}
+
 /// Milliseconds, with a decimal below 10 ms, where it still says something.
 fn ms(d: Duration) -> String {
     let ms = d.as_secs_f64() * 1000.0;
@@ -467,7 +476,7 @@ pub async fn run(config: Config) -> Report {
     // The office's first account, so the ops of every device (all act as the enrolling
     // actor) are applied rather than kept as conflicts. Through the replica: one op.
     let mut admin = Device::enrol(&base, server.admin_code(), "load-admin").await;
-    admin.make_first_admin();
+    admin.make_first_admin().await;
     admin.sync_all().await;
     let day = admin.today();
     let epoch = admin
@@ -479,13 +488,13 @@ pub async fn run(config: Config) -> Report {
 
     let mut fillers = Vec::new();
     for i in 0..config.prefill_devices {
-        let e = Device::enrol(&base, server.admin_code(), &format!("load-fill-{i}")).await;
-        fillers.push(Tablet::new(&base, e.enrolment, day, epoch.clone(), head));
+        let e = signed_in(&base, server.admin_code(), &format!("load-fill-{i}")).await;
+        fillers.push(Tablet::new(&base, e, day, epoch.clone(), head));
     }
     let mut tablets = Vec::new();
     for i in 0..config.devices {
-        let e = Device::enrol(&base, server.admin_code(), &format!("load-{i}")).await;
-        tablets.push(Tablet::new(&base, e.enrolment, day, epoch.clone(), head));
+        let e = signed_in(&base, server.admin_code(), &format!("load-{i}")).await;
+        tablets.push(Tablet::new(&base, e, day, epoch.clone(), head));
     }
 
     let (prefill, filled_head) = fill(fillers, config.prefill, config.prefill_batch).await;
@@ -540,8 +549,8 @@ pub async fn run(config: Config) -> Report {
     // a failed push may or may not have been applied.
     if report.failures() == 0 {
         let expected = head + report.load.applied + report.paced.applied + report.few.applied;
-        let checker = Device::enrol(&base, server.admin_code(), "load-check").await;
-        let checker = Tablet::new(&base, checker.enrolment, day, epoch, expected);
+        let checker = signed_in(&base, server.admin_code(), "load-check").await;
+        let checker = Tablet::new(&base, checker, day, epoch, expected);
         // A cursor past the head is refused (409 cursor_ahead); one short of it gets ops.
         let answer = checker.send(Vec::new()).await.unwrap_or_else(|e| {
             panic!("after the load the server's log is not {expected} ops long: {e}")
@@ -764,6 +773,7 @@ struct Tablet {
     device: DeviceId,
     letter: DeviceLetter,
     actor: StaffId,
+    credential: Issued,
     case: CaseCode,
     first_day: NaiveDate,
     issued: u32,
@@ -772,8 +782,13 @@ struct Tablet {
 }
 
 impl Tablet {
-    fn new(base: &str, e: Enrolment, first_day: NaiveDate, epoch: Epoch, cursor: u64) -> Self {
+    fn new(base: &str, device: Device, first_day: NaiveDate, epoch: Epoch, cursor: u64) -> Self {
+        let credential = device
+            .credential
+            .expect("a load device is signed in before it is made a tablet");
+        let e = device.enrolment;
         Tablet {
+            credential,
             http: reqwest::Client::builder()
                 .timeout(PUSH_TIMEOUT)
                 // The server closes a connection idle for 10 s (its header timeout): a client
@@ -804,7 +819,7 @@ impl Tablet {
                 self.issued += 1;
                 let serial = u16::try_from(k % SERIALS_PER_DAY + 1).expect("a serial fits u16");
                 let day = self.first_day + chrono::Days::new(u64::from(k / SERIALS_PER_DAY));
-                Op {
+                let op = Op {
                     id: OpId(uuid::Uuid::now_v7()),
                     office: self.office.clone(),
                     device: self.device.clone(),
@@ -820,6 +835,11 @@ impl Tablet {
                         priority: false,
                         catalogue: None,
                     }),
+                    proof: None,
+                };
+                Op {
+                    proof: Some(prove(self.credential.credential, &self.credential.key, &op)),
+                    ..op
                 }
             })
             .collect()

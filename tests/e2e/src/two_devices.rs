@@ -32,7 +32,7 @@ pub async fn issue_then_pull(server: &Server, ops: u16) -> Run {
         "two devices of one office got the same letter"
     );
     let day = one.today();
-    one.make_first_admin();
+    one.make_first_admin().await;
     for serial in 1..=ops {
         one.issue(serial, day);
     }

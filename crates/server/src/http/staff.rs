@@ -94,13 +94,15 @@ async fn sign_in(
     {
         return Err(wait_until(until, now));
     }
-    let active = state
+    // A new account may sign in before the admin's tablet has synced it (its PIN was set
+    // online first); one the admin disabled may not.
+    let disabled = state
         .offices()
         .with_state(state.store(), office, |s| {
-            s.staff_member(&request.staff).is_some_and(|m| m.active)
+            s.staff_member(&request.staff).is_some_and(|m| !m.active)
         })
         .await?;
-    let stored = if active {
+    let stored = if !disabled {
         state.store().staff_pin(office, &request.staff).await?
     } else {
         None
