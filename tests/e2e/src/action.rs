@@ -3,6 +3,7 @@
 //! fails the test with a screenshot if it cannot be done.
 
 use crate::{Profile, WAIT, check, find};
+use serde_json::json;
 use std::time::{Duration, Instant};
 use thirtyfour::prelude::*;
 
@@ -272,5 +273,29 @@ pub async fn record_printing(p: &Profile) {
         .map(s => ({ sheet: s.dataset.sheet, text: s.textContent, ids: s.querySelectorAll('[id]').length })); }";
     if let Err(e) = p.driver.execute(recorder, vec![]).await {
         check::fail(p, &format!("could not replace the print dialog: {e}")).await;
+    }
+}
+
+/// Cuts this profile's page off the network (the server stays up for everyone else).
+pub async fn set_offline(p: &Profile, offline: bool) {
+    let conditions = json!({
+        "offline": offline,
+        "latency": 0,
+        "downloadThroughput": -1,
+        "uploadThroughput": -1,
+    });
+    let cdp = p.driver.cdp();
+    // Conditions apply only once the Network domain is on.
+    let set = async {
+        cdp.send_raw("Network.enable", json!({})).await?;
+        cdp.send_raw("Network.emulateNetworkConditions", conditions)
+            .await
+    };
+    if let Err(e) = set.await {
+        check::fail(
+            p,
+            &format!("could not set the network offline={offline}: {e}"),
+        )
+        .await;
     }
 }

@@ -5,32 +5,7 @@
 
 use loket_e2e::visit::{KASI, fill_checklist, sees, set_up_office, to_checklist};
 use loket_e2e::{Chromedriver, Profile, STARTUP, Server, WAIT, action, check, find};
-use serde_json::json;
 use thirtyfour::prelude::*;
-
-/// Cuts this profile's page off the network (the server stays up for everyone else).
-async fn set_offline(p: &Profile, offline: bool) {
-    let conditions = json!({
-        "offline": offline,
-        "latency": 0,
-        "downloadThroughput": -1,
-        "uploadThroughput": -1,
-    });
-    let cdp = p.driver.cdp();
-    // Conditions apply only once the Network domain is on.
-    let set = async {
-        cdp.send_raw("Network.enable", json!({})).await?;
-        cdp.send_raw("Network.emulateNetworkConditions", conditions)
-            .await
-    };
-    if let Err(e) = set.await {
-        check::fail(
-            p,
-            &format!("could not set the network offline={offline}: {e}"),
-        )
-        .await;
-    }
-}
 
 /// The conflicts this device shows, as text ("" when none).
 async fn conflicts(p: &Profile) -> String {
@@ -109,7 +84,7 @@ async fn a_decision_made_offline_by_someone_no_longer_kasi_is_refused_and_shown(
     sees(&kasi, "#kasi-files", &number).await;
 
     // Her device loses the network; meanwhile the admin makes her plain staff.
-    set_offline(&kasi, true).await;
+    action::set_offline(&kasi, true).await;
     action::lock(&tablet).await;
     action::unlock(&tablet, action::ADMIN.0, action::ADMIN.1).await;
     action::click(&tablet, "#nav-admin").await;
@@ -130,6 +105,28 @@ async fn a_decision_made_offline_by_someone_no_longer_kasi_is_refused_and_shown(
     action::select(&tablet, "#staff-role", "2").await;
     action::type_into(&tablet, "#staff-pin", KASI.1).await;
     action::click(&tablet, "#staff-save").await;
+    // Saving sets the PIN on the server first, then records the account: wait for it.
+    let role = format!(
+        "//ul[@id='staff-list']/li[span[@class='name' and text()='{}']]/span[@class='role']",
+        KASI.0
+    );
+    check::until(
+        &tablet,
+        "the Kasi listed as plain staff",
+        WAIT,
+        async || {
+            let shown = match tablet.driver.find(By::XPath(&role)).await {
+                Ok(span) => span.text().await.map_err(|e| e.to_string())?,
+                Err(e) => return Err(e.to_string()),
+            };
+            if shown == "Staf" {
+                Ok(())
+            } else {
+                Err(format!("her role reads {shown:?}"))
+            }
+        },
+    )
+    .await;
     action::sync_until_settled(&tablet).await;
 
     // Offline, her device still knows her as Kasi: she approves.
@@ -140,7 +137,7 @@ async fn a_decision_made_offline_by_someone_no_longer_kasi_is_refused_and_shown(
     .await;
     check::offline(&kasi).await;
     check::pending(&kasi, 1).await;
-    set_offline(&kasi, false).await;
+    action::set_offline(&kasi, false).await;
     action::sync_until_settled(&kasi).await;
 
     // The server refused it: her device says so, and the file never reached printing.

@@ -1,0 +1,71 @@
+//! Who acts is proven: a person's first sign-in on a tablet needs the server, which
+//! checks the PIN; after that the tablet unlocks offline with it. Wrong PINs pause the
+//! tablet, and a reload does not lift the pause.
+
+use loket_e2e::visit::{KASI, set_up_office};
+use loket_e2e::{Chromedriver, Profile, Server, WAIT, action, check, find};
+
+async fn unlock_error(p: &Profile) -> String {
+    find::text(p, "[data-testid=unlock-error]")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// Types `pin` for `name` and waits for the lock screen's error to say `expected`.
+async fn refused(p: &Profile, name: &str, pin: &str, expected: &str) {
+    action::choose_person(p, name).await;
+    action::type_into(p, "#unlock-pin", pin).await;
+    action::click(p, "#unlock-submit").await;
+    let what = format!("the lock screen saying {expected:?}");
+    check::until(p, &what, WAIT, async || {
+        let shown = unlock_error(p).await;
+        if shown.contains(expected) {
+            Ok(())
+        } else {
+            Err(format!("it says {shown:?}"))
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_first_sign_in_needs_the_server_and_then_works_offline() {
+    let server = Server::start().await;
+    let chromedriver = Chromedriver::start().await;
+    let tablet = Profile::open(&chromedriver, &server, "office-tablet").await;
+    let kasi = Profile::open(&chromedriver, &server, "kasi-device").await;
+    set_up_office(&tablet, &kasi, server.admin_code(), 1).await;
+
+    // The Kasi never signed in on the counter's tablet: offline, it cannot check her PIN.
+    action::lock(&tablet).await;
+    action::set_offline(&tablet, true).await;
+    refused(&tablet, KASI.0, KASI.1, "Perlu koneksi").await;
+    // The operator signed in here before: her PIN opens the tablet offline.
+    action::unlock(&tablet, action::OPERATOR.0, action::OPERATOR.1).await;
+    action::lock(&tablet).await;
+    // Back online, the Kasi's first sign-in here goes through the server.
+    action::set_offline(&tablet, false).await;
+    action::unlock(&tablet, KASI.0, KASI.1).await;
+    action::lock(&tablet).await;
+    // And from now on without it.
+    action::set_offline(&tablet, true).await;
+    action::unlock(&tablet, KASI.0, KASI.1).await;
+    action::lock(&tablet).await;
+
+    // Wrong PINs: four are "wrong", the fifth pauses the tablet, and a reload keeps the
+    // pause (even the right PIN waits).
+    for _ in 0..4 {
+        refused(&tablet, action::OPERATOR.0, "975310", "PIN salah").await;
+    }
+    refused(&tablet, action::OPERATOR.0, "975310", "Terlalu banyak").await;
+    action::reload(&tablet).await;
+    refused(
+        &tablet,
+        action::OPERATOR.0,
+        action::OPERATOR.1,
+        "Terlalu banyak",
+    )
+    .await;
+}
