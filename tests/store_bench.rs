@@ -7,7 +7,7 @@
 use chrono::{DateTime, NaiveDate};
 use loket::store::{Db, SnapshotText};
 use loket_core::catalogue::CaseCode;
-use loket_core::staff::{PIN_ITERATIONS, PinHash, Staff};
+use loket_core::staff::Staff;
 use loket_core::sync::{Ledger, Replica, ServerOp};
 use loket_core::{
     DeviceId, DeviceLetter, IssueTicket, OfficeCode, Op, OpBody, OpId, Role, StaffId, TicketNo,
@@ -24,8 +24,18 @@ fn now_ms() -> f64 {
         .now()
 }
 
+/// A server that issued the test actor's credential on the test device, so its signed
+/// ops are taken.
+fn ledger() -> Ledger {
+    Ledger::default().with_credentials([loket_core::testing::credential(
+        &OfficeCode::new("51.02.02").unwrap(),
+        &DeviceId::new("dev-bench").unwrap(),
+        &StaffId::new("admin").unwrap(),
+    )])
+}
+
 fn issue(letter: &str, serial: u16) -> Op {
-    Op {
+    loket_core::testing::signed(Op {
         id: OpId(uuid::Uuid::now_v7()),
         office: OfficeCode::new("51.02.02").unwrap(),
         device: DeviceId::new("dev-bench").unwrap(),
@@ -41,30 +51,27 @@ fn issue(letter: &str, serial: u16) -> Op {
             priority: serial % 7 == 0,
             catalogue: None,
         }),
-    }
+        proof: None,
+    })
 }
 
 /// The office's first account, the admin the tickets are issued by: ops by an unknown
 /// actor would be conflicts and fold to nothing.
 fn first_admin() -> Op {
     let mut op = issue("A", 1);
+    op.proof = None;
     op.body = OpBody::SaveStaff(Staff {
         id: op.actor.clone(),
         name: "Admin".into(),
         role: Role::Admin,
-        pin: PinHash {
-            salt: "00112233445566778899aabbccddeeff".into(),
-            iterations: PIN_ITERATIONS,
-            hash: "ab".repeat(32),
-        },
         active: true,
     });
-    op
+    loket_core::testing::signed(op)
 }
 
 /// `n` tickets under `letter`, pushed through a server: its state and the ops as confirmed.
 fn confirmed(letter: &str, n: u16) -> (Ledger, Vec<ServerOp>) {
-    let mut server = Ledger::default();
+    let mut server = ledger();
     let ops = std::iter::once(first_admin())
         .chain((1..=n).map(|i| issue(letter, i)))
         .map(|op| {

@@ -20,8 +20,18 @@ fn day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
 }
 
+/// A server that issued the test actor's credential on the test device, so its signed
+/// ops are taken.
+fn ledger() -> Ledger {
+    Ledger::default().with_credentials([loket_core::testing::credential(
+        &OfficeCode::new("51.02.02").unwrap(),
+        &DeviceId::new("dev-test").unwrap(),
+        &StaffId::new("admin").unwrap(),
+    )])
+}
+
 fn issue(serial: u16) -> Op {
-    Op {
+    loket_core::testing::signed(Op {
         id: OpId(uuid::Uuid::now_v7()),
         office: OfficeCode::new("51.02.02").unwrap(),
         device: DeviceId::new("dev-test").unwrap(),
@@ -37,7 +47,8 @@ fn issue(serial: u16) -> Op {
             priority: false,
             catalogue: None,
         }),
-    }
+        proof: None,
+    })
 }
 
 fn enrolment() -> Enrolment {
@@ -70,7 +81,7 @@ async fn what_is_written_survives_a_reopen() {
     db.record_local(&b, 3.0).await.unwrap();
     db.record_local(&c, 1.0).await.unwrap();
     // The server confirms the first one.
-    let mut server = Ledger::default();
+    let mut server = ledger();
     let pushed = server.push(a.clone(), chrono::Utc::now()).unwrap();
     let confirmed = vec![ServerOp {
         seq: pushed.seq,
@@ -108,7 +119,7 @@ async fn what_is_written_survives_a_reopen() {
 #[wasm_bindgen_test]
 async fn confirmed_ops_and_their_view_are_written_all_or_nothing() {
     let db = fresh("loket-test-atomic").await;
-    let mut server = Ledger::default();
+    let mut server = ledger();
     let first = issue(1);
     let p = server.push(first.clone(), chrono::Utc::now()).unwrap();
     let one = vec![ServerOp {
@@ -204,7 +215,7 @@ fn navigating_updates_the_address_bar() {
 #[wasm_bindgen_test]
 async fn the_view_is_written_now_and_then_and_start_up_folds_what_came_after() {
     let db = fresh("loket-test-checkpoint").await;
-    let mut server = Ledger::default();
+    let mut server = ledger();
     let mut confirmed = Vec::new();
     for serial in 1..=5 {
         let op = issue(serial);
