@@ -152,6 +152,16 @@ impl TestApp {
         }
     }
 
+    /// A server over a database a test prepared itself (`code` is then unknown: empty).
+    pub fn with_state(dir: TempDir, config: Config, state: AppState) -> Self {
+        Self {
+            dir,
+            config,
+            state: state.with_throttles(loose()),
+            code: String::new(),
+        }
+    }
+
     /// Stops this instance and opens a new one on the same database file.
     pub async fn restart(&mut self) {
         self.state.store().close().await;
