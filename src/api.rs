@@ -4,7 +4,9 @@
 use loket_core::PublicStatus;
 use loket_core::credential::{CredentialId, Key};
 use loket_core::enrol::{EnrolRequest, Enrolment};
-use loket_core::sign_in::{FirstAdmin, Issued, STAFF_HEADER, SetPin, SignIn};
+use loket_core::sign_in::{
+    FirstAdmin, Issued, Revoke, Revoked, STAFF_HEADER, SetPin, SignIn, SignedIn,
+};
 use loket_core::status_link::StatusLink;
 use loket_core::sync::{SyncRequest, SyncResponse};
 use loket_core::{ErrorBody, ErrorCode};
@@ -168,7 +170,38 @@ pub async fn set_pin(
     key: &Key,
     request: &SetPin,
 ) -> Result<(), ApiError> {
-    let staff = format!("{credential} {}", key.call_token());
-    let init = post_init(Some(token), Some(&staff), request)?;
+    let init = post_init(Some(token), Some(&staff_header(credential, key)), request)?;
     send_text("/api/staff/pin", &init).await.map(drop)
+}
+
+/// The `x-loket-staff` value of the signed-in person's credential.
+fn staff_header(credential: CredentialId, key: &Key) -> String {
+    format!("{credential} {}", key.call_token())
+}
+
+/// Where each staff member is signed in (the admin only).
+pub async fn signed_in(
+    token: &str,
+    credential: CredentialId,
+    key: &Key,
+) -> Result<Vec<SignedIn>, ApiError> {
+    let headers = Headers::new().map_err(|_| ApiError::Server(0))?;
+    let _ = headers.set("Authorization", &format!("Bearer {token}"));
+    let _ = headers.set(STAFF_HEADER, &staff_header(credential, key));
+    let init = RequestInit::new();
+    init.set_method("GET");
+    init.set_headers(&headers);
+    init.set_cache(web_sys::RequestCache::NoStore);
+    send("/api/staff/signed-in", &init).await
+}
+
+/// Revokes a staff member's credentials on one device or all (the admin only).
+pub async fn revoke(
+    token: &str,
+    credential: CredentialId,
+    key: &Key,
+    request: &Revoke,
+) -> Result<Revoked, ApiError> {
+    let init = post_init(Some(token), Some(&staff_header(credential, key)), request)?;
+    send("/api/staff/revoke", &init).await
 }

@@ -12,7 +12,7 @@ use loket_core::catalogue::CaseCode;
 use loket_core::credential::{CredentialId, Key, WrappedKey, prove};
 use loket_core::enrol::Enrolment;
 use loket_core::roles::Role;
-use loket_core::sign_in::{FirstAdmin, SetPin, SignIn};
+use loket_core::sign_in::{FirstAdmin, Revoke, SetPin, SignIn, SignedIn};
 use loket_core::staff::{PinThrottle, Staff, is_idle};
 use loket_core::sync::Replica;
 use loket_core::{
@@ -360,9 +360,8 @@ impl AppState {
         Ok((issued.credential, issued.key))
     }
 
-    /// The admin signed in sets `staff`'s PIN on the server (a new account's, or a
-    /// forgotten one); needs the connection.
-    pub async fn set_pin(self, staff: StaffId, pin: String) -> Result<(), ActionError> {
+    /// The device's token and the signed-in person's credential, for a staff call.
+    fn staff_call(self) -> Result<(String, CredentialId, Key), ActionError> {
         let token = self
             .enrolment
             .with_untracked(|e| e.as_ref().map(|e| e.token.clone()))
@@ -371,8 +370,36 @@ impl AppState {
             .session
             .with_untracked(|s| s.as_ref().map(|s| (s.credential, s.key.clone())))
             .ok_or(ActionError::Locked)?;
+        Ok((token, credential, key))
+    }
+
+    /// The admin signed in sets `staff`'s PIN on the server (a new account's, or a
+    /// forgotten one); needs the connection.
+    pub async fn set_pin(self, staff: StaffId, pin: String) -> Result<(), ActionError> {
+        let (token, credential, key) = self.staff_call()?;
         api::set_pin(&token, credential, &key, &SetPin { staff, pin })
             .await
+            .map_err(ActionError::from_api)
+    }
+
+    /// Where each staff member is signed in, newest first (the admin; online).
+    pub async fn signed_in(self) -> Result<Vec<SignedIn>, ActionError> {
+        let (token, credential, key) = self.staff_call()?;
+        api::signed_in(&token, credential, &key)
+            .await
+            .map_err(ActionError::from_api)
+    }
+
+    /// Revokes `staff`'s credential on `device`, or on every device (the admin; online).
+    pub async fn revoke(
+        self,
+        staff: StaffId,
+        device: Option<loket_core::DeviceId>,
+    ) -> Result<u32, ActionError> {
+        let (token, credential, key) = self.staff_call()?;
+        api::revoke(&token, credential, &key, &Revoke { staff, device })
+            .await
+            .map(|r| r.revoked)
             .map_err(ActionError::from_api)
     }
 

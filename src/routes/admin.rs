@@ -29,6 +29,7 @@ pub fn AdminPage() -> impl IntoView {
                 <div class="columns">
                     <StaffSection />
                     <div>
+                        <crate::routes::admin_access::AccessSection />
                         <CountersSection />
                         <StandardsSection />
                     </div>
@@ -138,7 +139,7 @@ fn StaffSection() -> impl IntoView {
                         <option value=i.to_string() selected=move || role.get() == *r>{move || role_name(lang.get(), *r)}</option>
                     }).collect_view()}
                 </select>
-                <label for="staff-pin">{move || t("PIN (4–8 angka)", "PIN (4–8 digits)")}</label>
+                <label for="staff-pin">{move || t("PIN (6–8 angka)", "PIN (6–8 digits)")}</label>
                 <input id="staff-pin" type="password" inputmode="numeric" autocomplete="new-password" maxlength="8"
                     prop:value=pin on:input=move |ev| pin.set(event_target_value(&ev)) />
                 <p class="form-error" role="alert" data-testid="staff-error" hidden=move || error.get().is_none()>{move || error.get()}</p>

@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod admin;
+pub mod admin_access;
 pub mod admin_catalogue;
 pub mod counter;
 pub mod enrol;

@@ -132,8 +132,13 @@ pub enum ConflictReason {
 impl ConflictReason {
     /// Whether the server decided this before folding the op (the fold never reaches it,
     /// so a device takes the server's word for it instead of folding the op itself).
+    /// An unproven op is one: folding it again (on a device, or on the server reading its
+    /// log at start) would apply what nobody proved they made.
     pub fn is_refusal(&self) -> bool {
-        matches!(self, Self::Malformed { .. } | Self::BadTime { .. })
+        matches!(
+            self,
+            Self::Malformed { .. } | Self::BadTime { .. } | Self::Unproven { .. }
+        )
     }
 }
 

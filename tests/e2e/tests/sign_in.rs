@@ -4,6 +4,7 @@
 
 use loket_e2e::visit::{KASI, set_up_office};
 use loket_e2e::{Chromedriver, Profile, Server, WAIT, action, check, find};
+use thirtyfour::prelude::*;
 
 async fn unlock_error(p: &Profile) -> String {
     find::text(p, "[data-testid=unlock-error]")
@@ -68,4 +69,70 @@ async fn a_first_sign_in_needs_the_server_and_then_works_offline() {
         "Terlalu banyak",
     )
     .await;
+}
+
+/// The admin, on another device, revokes the operator on the counter's tablet while it is
+/// offline: the tickets the operator issued there meanwhile are refused when it syncs,
+/// and the tablet says why.
+#[tokio::test(flavor = "multi_thread")]
+async fn ops_made_offline_with_a_revoked_credential_are_refused_and_shown() {
+    let server = Server::start().await;
+    let chromedriver = Chromedriver::start().await;
+    let tablet = Profile::open(&chromedriver, &server, "office-tablet").await;
+    let other = Profile::open(&chromedriver, &server, "admin-phone").await;
+    set_up_office(&tablet, &other, server.admin_code(), 1).await;
+    action::lock(&other).await;
+    action::unlock(&other, action::ADMIN.0, action::ADMIN.1).await;
+
+    action::set_offline(&tablet, true).await;
+    action::issue_ticket(&tablet).await;
+    check::pending(&tablet, 1).await;
+
+    action::click(&other, "#nav-admin").await;
+    let revoke = format!(
+        "//ul[@id='access-list']/li[span[@class='name' and text()='{}'] and span[@class='role' and text()='Tablet loket 1']]//button[contains(@class,'revoke')]",
+        action::OPERATOR.0
+    );
+    check::until(
+        &other,
+        "the operator's Revoke button",
+        WAIT,
+        async || match other.driver.find(By::XPath(&revoke)).await {
+            Ok(button) => button.click().await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        },
+    )
+    .await;
+    check::until(
+        &other,
+        "the operator's access shown revoked",
+        WAIT,
+        async || match other.driver.find(By::XPath(&revoke)).await {
+            Ok(_) => Err("the Revoke button is still there".to_owned()),
+            Err(_) => Ok(()),
+        },
+    )
+    .await;
+
+    action::set_offline(&tablet, false).await;
+    action::sync_until_settled(&tablet).await;
+    check::until(
+        &tablet,
+        "the refusal among the tablet's conflicts",
+        WAIT,
+        async || {
+            let shown = find::text(&tablet, "[data-testid=conflicts]")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            if shown.contains("dicabut") {
+                Ok(())
+            } else {
+                Err(format!("the conflicts say {shown:?}"))
+            }
+        },
+    )
+    .await;
+    check::screens(&other, "admin-access").await;
 }

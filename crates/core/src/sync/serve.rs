@@ -403,5 +403,21 @@ mod tests {
         let later = issue(5, "dev-a", "A", 4, false, 0);
         let response = server.sync(&a, push(vec![later]), now()).unwrap();
         assert_eq!(response.pushed[0].outcome, unproven(ProofProblem::Revoked));
+        // A device that folds the whole log (as the server does at start) takes the
+        // refusals as they were: no forged admin, no revoked operator's ticket.
+        let mut fresh = crate::sync::Replica::default();
+        let b = origin("dev-b", "B");
+        let pulled = server.sync(&b, fresh.request(10), now()).unwrap();
+        fresh.receive(pulled).unwrap();
+        assert_eq!(fresh.view(), server.state());
+        assert!(
+            fresh
+                .view()
+                .staff_member(&crate::StaffId::new("staff-mallory").unwrap())
+                .is_none()
+        );
+        assert!(fresh.view().ticket(day(), &no("A", 4)).is_none());
+        assert!(fresh.view().ticket(day(), &no("A", 3)).is_some());
+        assert_eq!(fresh.view().conflicts_of(&a.device).count(), 3);
     }
 }
