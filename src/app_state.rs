@@ -184,6 +184,17 @@ fn set_pin_fails(throttle: &PinThrottle) {
     let _ = LocalStorage::set(PIN_FAILS_KEY, throttle);
 }
 
+/// Counts a wrong PIN, kept; the error to show (a pause from the fifth on).
+fn wrong_pin(throttle: &mut PinThrottle, now_ms: i64) -> ActionError {
+    let pause = throttle.failed(now_ms);
+    set_pin_fails(throttle);
+    if pause {
+        ActionError::TooManyTries
+    } else {
+        ActionError::WrongPin
+    }
+}
+
 /// Sync loop bookkeeping, outside the reactive graph.
 #[derive(Default)]
 struct Engine {
@@ -303,24 +314,10 @@ impl AppState {
         };
         let (credential, key) = match signed_in {
             Ok(found) => found,
-            Err(ActionError::WrongPin) => {
-                let pause = throttle.failed(now);
-                set_pin_fails(&throttle);
-                return Err(if pause {
-                    ActionError::TooManyTries
-                } else {
-                    ActionError::WrongPin
-                });
-            }
+            Err(ActionError::WrongPin) => return Err(wrong_pin(&mut throttle, now)),
             // Offline with a wrong PIN for a kept credential: wrong, not "offline".
             Err(ActionError::Offline) if kept.is_some() => {
-                let pause = throttle.failed(now);
-                set_pin_fails(&throttle);
-                return Err(if pause {
-                    ActionError::TooManyTries
-                } else {
-                    ActionError::WrongPin
-                });
+                return Err(wrong_pin(&mut throttle, now));
             }
             Err(e) => return Err(e),
         };
@@ -342,10 +339,7 @@ impl AppState {
         staff: &StaffId,
         pin: &str,
     ) -> Result<(CredentialId, Key), ActionError> {
-        let token = self
-            .enrolment
-            .with_untracked(|e| e.as_ref().map(|e| e.token.clone()))
-            .ok_or(ActionError::NotEnrolled)?;
+        let token = self.token()?;
         let request = SignIn {
             staff: staff.clone(),
             pin: pin.to_owned(),
@@ -360,12 +354,16 @@ impl AppState {
         Ok((issued.credential, issued.key))
     }
 
+    /// The device's token, for a call to the server.
+    fn token(self) -> Result<String, ActionError> {
+        self.enrolment
+            .with_untracked(|e| e.as_ref().map(|e| e.token.clone()))
+            .ok_or(ActionError::NotEnrolled)
+    }
+
     /// The device's token and the signed-in person's credential, for a staff call.
     fn staff_call(self) -> Result<(String, CredentialId, Key), ActionError> {
-        let token = self
-            .enrolment
-            .with_untracked(|e| e.as_ref().map(|e| e.token.clone()))
-            .ok_or(ActionError::NotEnrolled)?;
+        let token = self.token()?;
         let (credential, key) = self
             .session
             .with_untracked(|s| s.as_ref().map(|s| (s.credential, s.key.clone())))
@@ -465,10 +463,7 @@ impl AppState {
     /// their PIN and issues their credential (only while the office has no staff), then
     /// their account is their own first op.
     pub async fn create_first_admin(self, name: String, pin: String) -> Result<(), ActionError> {
-        let token = self
-            .enrolment
-            .with_untracked(|e| e.as_ref().map(|e| e.token.clone()))
-            .ok_or(ActionError::NotEnrolled)?;
+        let token = self.token()?;
         let id = new_staff_id();
         let request = FirstAdmin {
             staff: id.clone(),

@@ -12,12 +12,17 @@ use loket_core::{DeviceId, OfficeCode, StaffId};
 /// A credential row: `(id, office, staff, device, key, revoked_ms)`.
 pub(super) type CredentialRow = (String, String, String, String, String, Option<i64>);
 
+fn credential_id(id: &str) -> Result<CredentialId, StoreError> {
+    uuid::Uuid::parse_str(id)
+        .map(CredentialId)
+        .map_err(|e| corrupt("credential", id, e))
+}
+
 pub(super) fn credential_of(
     (id, office, staff, device, key, revoked_ms): CredentialRow,
 ) -> Result<Credential, StoreError> {
-    let parsed = uuid::Uuid::parse_str(&id).map_err(|e| corrupt("credential", &id, e))?;
     Ok(Credential {
-        id: CredentialId(parsed),
+        id: credential_id(&id)?,
         office: id_of("credential", &id, OfficeCode::new(office))?,
         staff: id_of("credential", &id, StaffId::new(staff))?,
         device: id_of("credential", &id, DeviceId::new(device))?,
@@ -32,9 +37,8 @@ pub(super) type SignedInRow = (String, String, String, String, i64, Option<i64>)
 pub(super) fn signed_in_of(
     (id, staff, device, device_name, issued_ms, revoked_ms): SignedInRow,
 ) -> Result<SignedIn, StoreError> {
-    let parsed = uuid::Uuid::parse_str(&id).map_err(|e| corrupt("credential", &id, e))?;
     Ok(SignedIn {
-        credential: CredentialId(parsed),
+        credential: credential_id(&id)?,
         staff: id_of("credential", &id, StaffId::new(staff))?,
         device: id_of("credential", &id, DeviceId::new(device))?,
         device_name,
