@@ -3,7 +3,7 @@
 
 use loket_core::PublicStatus;
 use loket_core::credential::{CredentialId, Key};
-use loket_core::enrol::{EnrolRequest, Enrolment};
+use loket_core::enrol::{AdminCodeIssued, EnrolFailures, EnrolRequest, Enrolment};
 use loket_core::sign_in::{
     FirstAdmin, Issued, Revoke, Revoked, STAFF_HEADER, SetPin, SignIn, SignedIn,
 };
@@ -179,12 +179,13 @@ fn staff_header(credential: CredentialId, key: &Key) -> String {
     format!("{credential} {}", key.call_token())
 }
 
-/// Where each staff member is signed in (the admin only).
-pub async fn signed_in(
+/// A GET of `path` as the signed-in person of this device (a staff route).
+async fn staff_get<T: DeserializeOwned>(
+    path: &str,
     token: &str,
     credential: CredentialId,
     key: &Key,
-) -> Result<Vec<SignedIn>, ApiError> {
+) -> Result<T, ApiError> {
     let headers = Headers::new().map_err(|_| ApiError::Server(0))?;
     let _ = headers.set("Authorization", &format!("Bearer {token}"));
     let _ = headers.set(STAFF_HEADER, &staff_header(credential, key));
@@ -192,7 +193,35 @@ pub async fn signed_in(
     init.set_method("GET");
     init.set_headers(&headers);
     init.set_cache(web_sys::RequestCache::NoStore);
-    send("/api/staff/signed-in", &init).await
+    send(path, &init).await
+}
+
+/// Where each staff member is signed in (the admin only).
+pub async fn signed_in(
+    token: &str,
+    credential: CredentialId,
+    key: &Key,
+) -> Result<Vec<SignedIn>, ApiError> {
+    staff_get("/api/staff/signed-in", token, credential, key).await
+}
+
+/// A new admin code that enrols one more device (the admin only).
+pub async fn make_admin_code(
+    token: &str,
+    credential: CredentialId,
+    key: &Key,
+) -> Result<AdminCodeIssued, ApiError> {
+    let init = post_init(Some(token), Some(&staff_header(credential, key)), &())?;
+    send("/api/devices/codes", &init).await
+}
+
+/// The office's refused enrolments (the admin only).
+pub async fn enrol_failures(
+    token: &str,
+    credential: CredentialId,
+    key: &Key,
+) -> Result<EnrolFailures, ApiError> {
+    staff_get("/api/devices/failures", token, credential, key).await
 }
 
 /// Revokes a staff member's credentials on one device or all (the admin only).

@@ -388,6 +388,22 @@ impl AppState {
             .map_err(ActionError::from_api)
     }
 
+    /// A new admin code for one more device of the office (the admin; online).
+    pub async fn make_admin_code(self) -> Result<loket_core::enrol::AdminCodeIssued, ActionError> {
+        let (token, credential, key) = self.staff_call()?;
+        api::make_admin_code(&token, credential, &key)
+            .await
+            .map_err(ActionError::from_api)
+    }
+
+    /// The office's refused enrolments, for its admin (online).
+    pub async fn enrol_failures(self) -> Result<loket_core::enrol::EnrolFailures, ActionError> {
+        let (token, credential, key) = self.staff_call()?;
+        api::enrol_failures(&token, credential, &key)
+            .await
+            .map_err(ActionError::from_api)
+    }
+
     /// Revokes `staff`'s credential on `device`, or on every device (the admin; online).
     pub async fn revoke(
         self,

@@ -4,7 +4,7 @@
 
 use crate::app_state::use_app;
 use crate::i18n::use_lang;
-use crate::routes::lock::{pin_problem, role_name, unlock_error};
+use crate::routes::lock::{pin_label, pin_problem, role_name, unlock_error};
 use crate::routes::visit::run_step;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -29,6 +29,7 @@ pub fn AdminPage() -> impl IntoView {
                 <div class="columns">
                     <StaffSection />
                     <div>
+                        <crate::routes::admin_devices::NewDeviceSection />
                         <crate::routes::admin_access::AccessSection />
                         <CountersSection />
                         <StandardsSection />
@@ -139,8 +140,8 @@ fn StaffSection() -> impl IntoView {
                         <option value=i.to_string() selected=move || role.get() == *r>{move || role_name(lang.get(), *r)}</option>
                     }).collect_view()}
                 </select>
-                <label for="staff-pin">{move || t("PIN (6–8 angka)", "PIN (6–8 digits)")}</label>
-                <input id="staff-pin" type="password" inputmode="numeric" autocomplete="new-password" maxlength="8"
+                <label for="staff-pin">{move || pin_label(lang.get())}</label>
+                <input id="staff-pin" type="password" inputmode="numeric" autocomplete="new-password" maxlength=loket_core::staff::MAX_PIN
                     prop:value=pin on:input=move |ev| pin.set(event_target_value(&ev)) />
                 <p class="form-error" role="alert" data-testid="staff-error" hidden=move || error.get().is_none()>{move || error.get()}</p>
                 <button id="staff-save" class="button primary" type="submit" disabled=busy>{move || t("Simpan", "Save")}</button>

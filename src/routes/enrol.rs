@@ -28,6 +28,9 @@ pub fn EnrolPage() -> impl IntoView {
                 Ok(()) => nav.go(Route::Counter),
                 Err(e) => error.set(Some(match e {
                     EnrolError::Api(ApiError::Unreachable) => t().enrol_offline,
+                    EnrolError::Api(ApiError::Unauthorised(loket_core::ErrorCode::ExpiredCode)) => {
+                        t().enrol_expired_code
+                    }
                     EnrolError::Api(ApiError::Unauthorised(_)) => t().enrol_bad_code,
                     EnrolError::Api(ApiError::Refused {
                         code: loket_core::ErrorCode::OfficeFull,

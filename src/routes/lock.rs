@@ -21,11 +21,34 @@ pub fn role_name(lang: Lang, role: Role) -> &'static str {
     }
 }
 
+/// Formats a text once, from the core's limits, for the life of the page.
+macro_rules! once_text {
+    ($($arg:tt)*) => {{
+        static TEXT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| format!($($arg)*));
+        TEXT.as_str()
+    }};
+}
+
+/// The label of a new PIN's field: "PIN (6–8 angka)", from the core's rule.
+pub fn pin_label(lang: Lang) -> &'static str {
+    use loket_core::staff::{MAX_PIN, MIN_PIN};
+    lang.tr(
+        once_text!("PIN ({MIN_PIN}–{MAX_PIN} angka)"),
+        once_text!("PIN ({MIN_PIN}–{MAX_PIN} digits)"),
+    )
+}
+
 /// Why a PIN cannot be used, in the user's language.
 pub fn pin_problem(lang: Lang, pin: &str) -> Option<&'static str> {
     use loket_core::staff::StaffError as E;
     check_new_pin(pin).err().map(|e| match e {
-        E::PinLength => lang.tr("PIN terdiri dari 6–8 angka.", "A PIN has 6–8 digits."),
+        E::PinLength => {
+            use loket_core::staff::{MAX_PIN, MIN_PIN};
+            lang.tr(
+                once_text!("PIN terdiri dari {MIN_PIN}–{MAX_PIN} angka."),
+                once_text!("A PIN has {MIN_PIN}–{MAX_PIN} digits."),
+            )
+        }
         E::PinNotDigits => lang.tr("PIN hanya berisi angka.", "A PIN has digits only."),
         E::PinTooEasy => lang.tr(
             "PIN ini terlalu mudah ditebak (mis. 123456, 000000).",
@@ -138,11 +161,11 @@ fn FirstAdmin() -> impl IntoView {
             <label for="first-name">{move || t("Nama", "Name")}</label>
             <input id="first-name" type="text" autocomplete="name" maxlength="80"
                 prop:value=name on:input=move |ev| name.set(event_target_value(&ev)) />
-            <label for="first-pin">{move || t("PIN (6–8 angka)", "PIN (6–8 digits)")}</label>
-            <input id="first-pin" type="password" inputmode="numeric" autocomplete="new-password" maxlength="8"
+            <label for="first-pin">{move || pin_label(lang.get())}</label>
+            <input id="first-pin" type="password" inputmode="numeric" autocomplete="new-password" maxlength=loket_core::staff::MAX_PIN
                 prop:value=pin on:input=move |ev| pin.set(event_target_value(&ev)) />
             <label for="first-pin-again">{move || t("Ulangi PIN", "PIN again")}</label>
-            <input id="first-pin-again" type="password" inputmode="numeric" autocomplete="new-password" maxlength="8"
+            <input id="first-pin-again" type="password" inputmode="numeric" autocomplete="new-password" maxlength=loket_core::staff::MAX_PIN
                 prop:value=again on:input=move |ev| again.set(event_target_value(&ev)) />
             <p class="form-error" role="alert" hidden=move || error.get().is_none()>{move || error.get()}</p>
             <button id="first-submit" class="button primary big" type="submit" disabled=busy>
@@ -241,7 +264,7 @@ fn Unlock() -> impl IntoView {
             </ul>
             <form on:submit=submit hidden=move || chosen.get().is_none()>
                 <label for="unlock-pin">{move || t("PIN", "PIN")}</label>
-                <input id="unlock-pin" type="password" inputmode="numeric" autocomplete="off" maxlength="8"
+                <input id="unlock-pin" type="password" inputmode="numeric" autocomplete="off" maxlength=loket_core::staff::MAX_PIN
                     prop:value=pin on:input=move |ev| pin.set(event_target_value(&ev)) />
                 <div hidden=move || !needs_counter()>
                     <label for="unlock-counter">{move || t("Loket tempat Anda bertugas", "Counter you work at")}</label>

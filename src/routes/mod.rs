@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod admin_access;
 pub mod admin_catalogue;
+pub mod admin_devices;
 pub mod counter;
 pub mod enrol;
 pub mod kasi;

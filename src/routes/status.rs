@@ -167,8 +167,8 @@ pub fn StatusPage() -> impl IntoView {
                 "That is not a queue number. Type it as on the ticket, e.g. A-017.",
             ),
             LinkError::Code => t(
-                "Kode cek adalah 4 huruf/angka yang tercetak di tiket.",
-                "The check code is the 4 letters/digits printed on the ticket.",
+                "Kode cek adalah 8 huruf/angka yang tercetak di tiket, misalnya K7Q2-M9XA.",
+                "The check code is the 8 letters/digits printed on the ticket, e.g. K7Q2-M9XA.",
             ),
             LinkError::Day | LinkError::Office => t(
                 "Tautan ini rusak. Ketik nomor dan kode cek dari tiket.",
@@ -264,7 +264,7 @@ pub fn StatusPage() -> impl IntoView {
                     <label>
                         {move || t("Kode cek", "Check code")}
                         <input id="status-code" type="text" autocapitalize="characters" autocomplete="off"
-                            maxlength="8" placeholder="K7Q2" prop:value=code
+                            maxlength="12" placeholder="K7Q2-M9XA" prop:value=code
                             on:input=move |ev| code.set(event_target_value(&ev)) />
                     </label>
                 </div>

@@ -88,6 +88,21 @@ pub fn bench(sh: &Shell) -> Result<()> {
     ) {
         failed.push(format!("sync bench: {err}"));
     }
+    let sign_in = e2e_env(
+        cmd!(
+            sh,
+            "cargo test -p loket-e2e --release --test sign_in_bench -- --nocapture"
+        ),
+        &server,
+    );
+    if let Err(err) = run_bench(
+        "sign-in bench",
+        "headless Chromium against the real server",
+        "tests/e2e/tests/sign_in_bench.rs",
+        sign_in,
+    ) {
+        failed.push(format!("sign-in bench: {err}"));
+    }
     if let Err(err) = load(sh, &server) {
         failed.push(format!("sync load: {err}"));
     }

@@ -269,6 +269,7 @@ pub const DEFAULT_CASES: &[CaseInfo] = &[
 /// A document in an editable catalogue. The fields after the names came later: a
 /// catalogue saved before them reads with them empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Document {
     /// A stable code, e.g. `kk`.
     pub code: String,
@@ -292,6 +293,7 @@ pub struct Document {
 
 /// A case in an editable catalogue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Case {
     /// The code stored in ops.
     pub code: CaseCode,
@@ -306,6 +308,7 @@ pub struct Case {
 /// The cases and their documents as an office has them: data the admin edits. Each edit
 /// makes a new version, and a ticket keeps the version it was checked against.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Catalogue {
     /// Starts at 1 with the defaults, +1 per edit.
     pub version: u32,
@@ -320,6 +323,7 @@ pub struct Catalogue {
 /// The service's hours and place, as the self-check and the status page tell them.
 /// Empty fields are not shown.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Notice {
     /// Opening hours for the KTP-el service, in Bahasa Indonesia ("Senin–Jumat 08.00–14.00").
     #[serde(default)]

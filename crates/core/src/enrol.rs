@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A device asks to join the office, with the admin's code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EnrolRequest {
     /// The admin code printed by the server on first run.
     pub code: String,
@@ -22,6 +23,57 @@ impl EnrolRequest {
     pub fn clean_name(&self) -> Option<&str> {
         crate::text::clean_line(&self.name, MAX_NAME)
     }
+}
+
+/// How long an admin code enrols a device unless the server is told otherwise: a working
+/// day and a night, time to walk the code from the office head to the new tablet.
+pub const ADMIN_CODE_HOURS: u32 = 24;
+
+/// The longest an admin code may be set to live (`LOKET_ADMIN_CODE_HOURS`): a week.
+pub const MAX_ADMIN_CODE_HOURS: u32 = 7 * 24;
+
+/// Failed enrolments the admin's list shows (the count covers all of the last day).
+pub const FAILURES_SHOWN: usize = 20;
+
+/// A new admin code, made by an admin on a device: it enrols one device, once, until
+/// it expires.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminCodeIssued {
+    /// The code as people read it, `XXXX-XXXX-XXXX-XXXX`. Shown once.
+    pub code: String,
+    /// When it stops working (Unix milliseconds).
+    pub expires_ms: i64,
+}
+
+/// Why an enrolment with a code was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureReason {
+    /// No office has this code: mistyped, guessed, or used already.
+    WrongCode,
+    /// The office's code, past its expiry.
+    ExpiredCode,
+}
+
+/// One refused enrolment, as the admin sees it: no address, only its keyed hash, so
+/// repeated tries from one place show as one, and nothing personal is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolFailure {
+    /// When (Unix milliseconds).
+    pub at_ms: i64,
+    /// A short keyed hash of the client's address.
+    pub client: String,
+    /// Why it was refused.
+    pub reason: FailureReason,
+}
+
+/// The refused enrolments of an office, for its admin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolFailures {
+    /// How many in the last 24 hours.
+    pub last_day: u64,
+    /// The newest, at most [`FAILURES_SHOWN`].
+    pub recent: Vec<EnrolFailure>,
 }
 
 /// What a device keeps after enrolment: who it is, where, and its sync credential.
@@ -59,5 +111,13 @@ mod tests {
         assert_eq!(name(&"é".repeat(60)), Some("é".repeat(60)));
         assert_eq!(name(&"é".repeat(61)), None);
         assert_eq!(name("Tablet\u{0}1"), None);
+    }
+
+    #[test]
+    fn a_request_with_a_field_it_does_not_know_is_refused() {
+        let ok = r#"{"code":"X","name":"Loket 1"}"#;
+        assert!(serde_json::from_str::<EnrolRequest>(ok).is_ok());
+        let extra = r#"{"code":"X","name":"Loket 1","letter":"A"}"#;
+        assert!(serde_json::from_str::<EnrolRequest>(extra).is_err());
     }
 }

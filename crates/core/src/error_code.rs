@@ -17,8 +17,10 @@ pub enum ErrorCode {
     InvalidBody,
     /// A device name that is empty, too long or has control characters.
     InvalidName,
-    /// The admin code is wrong.
+    /// The admin code is wrong (mistyped, or spent already).
     BadCode,
+    /// The admin code was right but is past its expiry: the admin makes a new one.
+    ExpiredCode,
     /// No device token, or one no device holds.
     Unauthorized,
     /// The device's cursor is past the server's log (the server lost ops).

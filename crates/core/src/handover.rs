@@ -21,6 +21,7 @@ pub const MIN_POINTS: usize = 12;
 
 /// A signature: strokes of points in a [`BOX_W`] × [`BOX_H`] box.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Signature {
     /// Each stroke is the points of one finger-down to finger-up.
     pub strokes: Vec<Vec<[u16; 2]>>,

@@ -88,6 +88,7 @@ pub enum OpBody {
 
 /// A1: a ticket is issued to a walk-in applicant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct IssueTicket {
     /// The number printed on the paper ticket.
     pub number: TicketNo,
@@ -107,6 +108,7 @@ pub struct IssueTicket {
 
 /// A2: a ticket is called to a counter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CallTicket {
     /// The ticket's number.
     pub number: TicketNo,
@@ -119,6 +121,7 @@ pub struct CallTicket {
 
 /// Which ticket a step is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TicketRef {
     /// The ticket's number.
     pub number: TicketNo,
@@ -129,6 +132,7 @@ pub struct TicketRef {
 
 /// A4: the checklist, and the file conforms.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Verify {
     /// The ticket.
     pub ticket: TicketRef,
@@ -138,6 +142,7 @@ pub struct Verify {
 
 /// A4: the checklist, and why the Kasi must decide.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Escalate {
     /// The ticket.
     pub ticket: TicketRef,
@@ -149,6 +154,7 @@ pub struct Escalate {
 
 /// A5: approved for printing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct KasiApprove {
     /// The ticket.
     pub ticket: TicketRef,
@@ -158,6 +164,7 @@ pub struct KasiApprove {
 
 /// A5: returned to the applicant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct KasiReturn {
     /// The ticket.
     pub ticket: TicketRef,
@@ -169,6 +176,7 @@ pub struct KasiReturn {
 
 /// A blank card spoiled.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SpoilCard {
     /// The ticket whose card was being printed.
     pub ticket: TicketRef,
@@ -180,6 +188,7 @@ pub struct SpoilCard {
 
 /// A6: handed over.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct HandOver {
     /// The ticket.
     pub ticket: TicketRef,
@@ -191,6 +200,7 @@ pub struct HandOver {
 
 /// Blank cards received.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ReceiveStock {
     /// How many.
     pub count: u32,
@@ -200,6 +210,7 @@ pub struct ReceiveStock {
 
 /// The office's counters, numbered 1 to `count`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SetCounters {
     /// How many.
     pub count: u8,

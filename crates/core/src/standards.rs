@@ -39,6 +39,7 @@ impl Step {
 
 /// Standard minutes per step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StandardTimes {
     minutes: [u16; 10],
 }

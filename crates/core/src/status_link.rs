@@ -1,5 +1,5 @@
 //! The address of a ticket's public status page, as the QR code on the ticket carries it:
-//! `/status?n=A-017&c=K7Q2&d=2026-11-24&o=51.02.02`.
+//! `/status?n=A-017&c=K7Q2M9XA&d=2026-11-24&o=51.02.02`.
 //!
 //! The day is part of the link so that a ticket scanned after midnight (or a file returned
 //! yesterday) still opens its own status rather than today's ticket with the same number;
@@ -7,15 +7,16 @@
 //! Every part is URL-safe as written, so the link needs no percent-encoding.
 
 use crate::ids::OfficeCode;
-use crate::ticket::{Ticket, TicketNo};
+use crate::ticket::{CheckCode, Ticket, TicketNo};
 use crate::wire;
 use chrono::NaiveDate;
 
+/// The days back a ticket can be looked up (a returned file comes back within days); an
+/// older one answers like a ticket that never was.
+pub const RECENT_DAYS: i64 = 30;
+
 /// The app's path of the public status page.
 pub const STATUS_PATH: &str = "/status";
-
-/// The longest check code anyone could mean; longer input is a typo or an attack.
-const MAX_CODE: usize = 8;
 
 /// What a status lookup needs: the number, its check code, and the day when known.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,14 +131,12 @@ impl StatusLink {
     }
 }
 
-/// A check code as people type it: spaces around it dropped, upper-cased; it must be a few
-/// letters and digits. Whether it is the *right* code is the server's to say.
+/// A check code as people type it ([`CheckCode::parse`]), kept in its stored form. Whether
+/// it is the *right* code is the server's to say.
 fn clean_code(code: &str) -> Result<String, LinkError> {
-    let code = code.trim().to_ascii_uppercase();
-    let ok = !code.is_empty()
-        && code.len() <= MAX_CODE
-        && code.bytes().all(|b| b.is_ascii_alphanumeric());
-    ok.then_some(code).ok_or(LinkError::Code)
+    CheckCode::parse(code)
+        .map(|c| c.as_str().to_string())
+        .ok_or(LinkError::Code)
 }
 
 #[cfg(test)]
@@ -151,77 +150,91 @@ mod tests {
 
     #[test]
     fn a_link_reads_back_as_written() {
-        let link = StatusLink::parse_query("?n=A-017&c=K7Q2&d=2026-11-24").unwrap();
+        let link = StatusLink::parse_query("?n=A-017&c=K7Q2M9XA&d=2026-11-24").unwrap();
         assert_eq!(link.number.to_string(), "A-017");
-        assert_eq!(link.code, "K7Q2");
+        assert_eq!(link.code, "K7Q2M9XA");
         assert_eq!(link.day, Some(day()));
         assert_eq!(
             link.office, None,
             "a ticket printed before offices were in the link"
         );
-        assert_eq!(link.page(), "/status?n=A-017&c=K7Q2&d=2026-11-24");
+        assert_eq!(link.page(), "/status?n=A-017&c=K7Q2M9XA&d=2026-11-24");
         assert_eq!(
             link.api_path(),
-            "/api/status/A-017?code=K7Q2&day=2026-11-24"
+            "/api/status/A-017?code=K7Q2M9XA&day=2026-11-24"
         );
-        let link = StatusLink::parse_query("?n=A-017&c=K7Q2&d=2026-11-24&o=51.02.03").unwrap();
+        let link = StatusLink::parse_query("?n=A-017&c=K7Q2M9XA&d=2026-11-24&o=51.02.03").unwrap();
         assert_eq!(
             link.office.as_ref().map(OfficeCode::as_str),
             Some("51.02.03")
         );
         assert_eq!(
             link.page(),
-            "/status?n=A-017&c=K7Q2&d=2026-11-24&o=51.02.03"
+            "/status?n=A-017&c=K7Q2M9XA&d=2026-11-24&o=51.02.03"
         );
         assert_eq!(
             link.api_path(),
-            "/api/status/A-017?code=K7Q2&day=2026-11-24&office=51.02.03"
+            "/api/status/A-017?code=K7Q2M9XA&day=2026-11-24&office=51.02.03"
         );
     }
 
     #[test]
     fn typed_lookups_are_forgiving_about_case_and_spacing() {
-        let link = StatusLink::typed(" a17 ", " k7q2 ").unwrap();
+        let link = StatusLink::typed(" a17 ", " k7q2-m9xa ").unwrap();
         assert_eq!(link.number.to_string(), "A-017");
-        assert_eq!(link.code, "K7Q2");
+        assert_eq!(link.code, "K7Q2M9XA");
         assert_eq!(link.day, None);
-        assert_eq!(link.api_path(), "/api/status/A-017?code=K7Q2");
+        assert_eq!(link.api_path(), "/api/status/A-017?code=K7Q2M9XA");
+    }
+
+    #[test]
+    fn a_code_copied_as_printed_still_opens_the_link() {
+        let link = StatusLink::parse_query("n=A-017&c=k7q2-m9xa").unwrap();
+        assert_eq!(link.code, "K7Q2M9XA");
+        assert_eq!(
+            StatusLink::typed("A-017", "K7Q2"),
+            Err(LinkError::Code),
+            "a code of fewer than 40 bits"
+        );
     }
 
     #[test]
     fn extra_parameters_are_ignored() {
-        let link = StatusLink::parse_query("fbclid=x&n=B-004&utm=y&c=ZZ99").unwrap();
+        let link = StatusLink::parse_query("fbclid=x&n=B-004&utm=y&c=ZZ99ZZ99").unwrap();
         assert_eq!(link.number.to_string(), "B-004");
     }
 
     #[test]
     fn broken_links_say_which_part_is_wrong() {
         assert_eq!(StatusLink::parse_query(""), Err(LinkError::Number));
-        assert_eq!(StatusLink::parse_query("c=K7Q2"), Err(LinkError::Number));
         assert_eq!(
-            StatusLink::parse_query("n=017&c=K7Q2"),
+            StatusLink::parse_query("c=K7Q2M9XA"),
+            Err(LinkError::Number)
+        );
+        assert_eq!(
+            StatusLink::parse_query("n=017&c=K7Q2M9XA"),
             Err(LinkError::Number)
         );
         assert_eq!(StatusLink::parse_query("n=A-017"), Err(LinkError::Code));
         assert_eq!(StatusLink::parse_query("n=A-017&c="), Err(LinkError::Code));
         assert_eq!(
-            StatusLink::parse_query("n=A-017&c=K7Q2<script>"),
+            StatusLink::parse_query("n=A-017&c=K7Q2M9XA<script>"),
             Err(LinkError::Code)
         );
         assert_eq!(
-            StatusLink::parse_query("n=A-017&c=K7Q2K7Q2K"),
+            StatusLink::parse_query("n=A-017&c=K7Q2M9XAK"),
             Err(LinkError::Code)
         );
         assert_eq!(
-            StatusLink::parse_query("n=A-017&c=K7Q2&d=2026-02-30"),
+            StatusLink::parse_query("n=A-017&c=K7Q2M9XA&d=2026-02-30"),
             Err(LinkError::Day)
         );
         assert_eq!(
-            StatusLink::parse_query("n=A-017&c=K7Q2&d=yesterday"),
+            StatusLink::parse_query("n=A-017&c=K7Q2M9XA&d=yesterday"),
             Err(LinkError::Day)
         );
         assert_eq!(
-            StatusLink::parse_query("n=A-017&c=K7Q2&o=5102"),
+            StatusLink::parse_query("n=A-017&c=K7Q2M9XA&o=5102"),
             Err(LinkError::Office)
         );
     }
@@ -233,7 +246,7 @@ mod tests {
         fn printed_links_round_trip(
             letter in "[A-Z]{1,2}",
             serial in 1u16..=9999,
-            code in "[0-9A-HJKMNP-TV-Z]{4}",
+            code in "[0-9A-HJKMNP-TV-Z]{8}",
             offset in 0i64..3000,
             office in "[1-9][1-9]\\.0[1-9]\\.[1-9][0-9]",
         ) {

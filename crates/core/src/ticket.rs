@@ -49,33 +49,64 @@ impl fmt::Display for TicketNo {
 /// A short code printed on the ticket; with the number it opens the public status lookup.
 ///
 /// It is derived from the random bits of the issuing op's id, so every device computes the
-/// same code and nobody can guess it from the number alone.
+/// same code and nobody can guess it from the number alone. Eight characters of
+/// Crockford's base32 are 40 bits: a guesser at the lookup's pace (a few a minute, a
+/// ticket locked after a few wrong codes, a 30-day window) does not find one in a
+/// lifetime. People see it grouped, `K7Q2-M9XA`; its last four characters are the code a
+/// ticket printed before codes grew carried.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CheckCode(String);
 
 /// Crockford's base32: no I, L, O or U, so a code read aloud or handwritten stays unambiguous.
 const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
+/// Characters in a check code (5 bits each).
+pub const CHECK_CODE_LEN: usize = 8;
+
 impl CheckCode {
-    /// Four characters from the last 20 bits of the op id (the random part of a UUIDv7).
+    /// Eight characters from the last 40 bits of the op id (the random part of a UUIDv7
+    /// is its last 62 bits, and 12 more).
     pub fn from_op(id: OpId) -> Self {
-        let bits = id.0.as_u128() as u32 & 0xF_FFFF;
-        let code = (0..4)
+        let bits = id.0.as_u128() as u64 & ((1 << (5 * CHECK_CODE_LEN)) - 1);
+        let code = (0..CHECK_CODE_LEN)
             .rev()
             .map(|i| char::from(CROCKFORD[((bits >> (i * 5)) & 31) as usize]))
             .collect();
         Self(code)
     }
 
-    /// The code as text.
+    /// The code as stored and put in links, ungrouped: `K7Q2M9XA`.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Reads a code as people type it: any case, dashes and spaces anywhere, and the
+    /// letters Crockford's alphabet leaves out read as the digits they look like (O → 0,
+    /// I/L → 1). `None` when what is left is not [`CHECK_CODE_LEN`] symbols of the alphabet.
+    pub fn parse(typed: &str) -> Option<Self> {
+        // Bounded before it is scanned: a code with spaces is short, a megabyte is not a code.
+        if typed.len() > 4 * CHECK_CODE_LEN {
+            return None;
+        }
+        let code: String = typed
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .map(|c| match c.to_ascii_uppercase() {
+                'O' => '0',
+                'I' | 'L' => '1',
+                c => c,
+            })
+            .collect();
+        let ok = code.len() == CHECK_CODE_LEN && code.bytes().all(|b| CROCKFORD.contains(&b));
+        ok.then_some(Self(code))
+    }
 }
 
+/// The grouped form people read and type, `K7Q2-M9XA`.
 impl fmt::Display for CheckCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        let (a, b) = self.0.split_at(self.0.len() / 2);
+        write!(f, "{a}-{b}")
     }
 }
 
@@ -224,32 +255,67 @@ mod tests {
 
     #[test]
     fn check_codes_match_as_people_type_them() {
-        let code = CheckCode("1V0S".into());
-        for typed in ["1V0S", "1v0s", " 1v0s ", "lVOS", "IVoS"] {
+        let code = CheckCode("1V0SK7Q2".into());
+        for typed in [
+            "1V0SK7Q2",
+            "1v0s-k7q2",
+            " 1v0s k7q2 ",
+            "lVOS-K7Q2",
+            "IVoSk7q2",
+        ] {
             assert!(code.matches(typed), "{typed}");
         }
-        for typed in ["1V0", "1V0SS", "2V0S", ""] {
+        for typed in ["1V0S", "1V0SK7Q", "1V0SK7Q22", "2V0SK7Q2", "", "1V0SK7QU"] {
             assert!(!code.matches(typed), "{typed}");
         }
+        assert!(!code.matches(&"1V0SK7Q2 ".repeat(10_000)));
     }
 
     #[test]
-    fn check_codes_are_four_unambiguous_characters() {
+    fn check_codes_are_eight_unambiguous_characters_shown_in_two_groups() {
         let id = OpId(uuid::Uuid::from_u128(
             0x0123_4567_89ab_cdef_0123_4567_89ab_cdef,
         ));
         let code = CheckCode::from_op(id);
-        assert_eq!(code.as_str().len(), 4);
+        assert_eq!(code.as_str().len(), CHECK_CODE_LEN);
         assert!(
             code.as_str()
                 .chars()
                 .all(|c| CROCKFORD.contains(&(c as u8)))
         );
         assert_eq!(code, CheckCode::from_op(id));
+        let shown = code.to_string();
+        assert_eq!(shown.len(), CHECK_CODE_LEN + 1);
+        assert_eq!(&shown[4..5], "-");
+        assert_eq!(CheckCode::parse(&shown), Some(code.clone()));
         let other = OpId(uuid::Uuid::from_u128(
             0x0123_4567_89ab_cdef_0123_4567_89ab_cdee,
         ));
         assert_ne!(code, CheckCode::from_op(other));
+    }
+
+    #[test]
+    fn a_code_printed_before_codes_grew_is_the_second_group() {
+        // The four-character code was the last 20 bits of the id; it is now the last four.
+        let id = OpId(uuid::Uuid::from_u128(
+            0x0123_4567_89ab_cdef_0123_4567_89ab_cdef,
+        ));
+        let bits = id.0.as_u128() as u32 & 0xF_FFFF;
+        let old: String = (0..4)
+            .rev()
+            .map(|i| char::from(CROCKFORD[((bits >> (i * 5)) & 31) as usize]))
+            .collect();
+        assert!(CheckCode::from_op(id).as_str().ends_with(&old));
+    }
+
+    proptest::proptest! {
+        /// Every op's code has 40 bits of its id: two ids differing in any of them differ in code.
+        #[test]
+        fn codes_carry_forty_bits(id: u128, bit in 0u32..40) {
+            let a = CheckCode::from_op(OpId(uuid::Uuid::from_u128(id)));
+            let b = CheckCode::from_op(OpId(uuid::Uuid::from_u128(id ^ (1 << bit))));
+            proptest::prop_assert_ne!(a, b);
+        }
     }
 }
 
@@ -336,18 +402,8 @@ pub enum PublicStage {
 }
 
 impl CheckCode {
-    /// Whether `typed` is this code, read as people type it: any case, and the letters
-    /// Crockford's alphabet leaves out read as the digits they look like (O → 0, I/L → 1).
+    /// Whether `typed` is this code, read as [`CheckCode::parse`] reads it.
     pub fn matches(&self, typed: &str) -> bool {
-        let normal: String = typed
-            .trim()
-            .chars()
-            .map(|c| match c.to_ascii_uppercase() {
-                'O' => '0',
-                'I' | 'L' => '1',
-                c => c,
-            })
-            .collect();
-        normal == self.0
+        Self::parse(typed).is_some_and(|t| t == *self)
     }
 }

@@ -25,6 +25,7 @@ pub enum DocState {
 
 /// A document and what the operator found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DocCheck {
     /// The document's code in the catalogue version checked against.
     pub code: String,
@@ -46,6 +47,7 @@ pub enum Siak {
 
 /// What the operator recorded at A4.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Verification {
     /// The catalogue version the checklist came from.
     pub catalogue: u32,

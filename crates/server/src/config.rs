@@ -131,6 +131,15 @@ pub struct Config {
     #[arg(long, env = "LOKET_ENROLMENTS_PER_MINUTE", default_value_t = crate::throttle::ENROLMENTS_PER_MINUTE,
           value_parser = clap::value_parser!(u32).range(1..), global = true)]
     pub enrolments_per_minute: u32,
+    /// Sync round trips one device may make per minute.
+    #[arg(long, env = "LOKET_SYNCS_PER_DEVICE_PER_MINUTE", default_value_t = crate::throttle::SYNCS_PER_DEVICE_PER_MINUTE,
+          value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub syncs_per_minute: u32,
+    /// Hours an admin code enrols a device before it expires (each enrols one device).
+    #[arg(long, env = "LOKET_ADMIN_CODE_HOURS", default_value_t = loket_core::enrol::ADMIN_CODE_HOURS,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(loket_core::enrol::MAX_ADMIN_CODE_HOURS)),
+          global = true)]
+    pub admin_code_hours: u32,
 }
 
 fn parse_office(value: &str) -> Result<OfficeCode, loket_core::IdError> {

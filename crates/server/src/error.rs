@@ -52,8 +52,11 @@ pub enum ApiError {
         max: usize,
     },
     /// 401 `bad_code`: the admin code is not any office's.
-    #[error("that is not an admin code of this server")]
+    #[error("that is not an admin code of this server, or it enrolled a device already")]
     BadCode,
+    /// 401 `expired_code`: the office's admin code, past its expiry.
+    #[error("this admin code has expired: the admin makes a new one")]
+    ExpiredCode,
     /// 401 `unauthorized`: no device token, or one no device holds.
     #[error("{0}")]
     Unauthorized(&'static str),
@@ -114,6 +117,7 @@ impl ApiError {
             Self::InvalidBody(_) => (S::UNPROCESSABLE_ENTITY, ErrorCode::InvalidBody),
             Self::InvalidName { .. } => (S::UNPROCESSABLE_ENTITY, ErrorCode::InvalidName),
             Self::BadCode => (S::UNAUTHORIZED, ErrorCode::BadCode),
+            Self::ExpiredCode => (S::UNAUTHORIZED, ErrorCode::ExpiredCode),
             Self::Unauthorized(_) => (S::UNAUTHORIZED, ErrorCode::Unauthorized),
             Self::Sync(e) => {
                 let code = e.code();
@@ -175,6 +179,8 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::OfficeFull(office) => Self::OfficeFull(office),
+            // Another device spent the code a moment earlier: to this one it is not a code.
+            StoreError::CodeSpent => Self::BadCode,
             other => Self::Internal(other.to_string()),
         }
     }

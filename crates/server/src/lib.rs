@@ -33,7 +33,7 @@ use crate::ledger::Offices;
 use crate::store::{LogHead, Store, StoreError};
 use axum::Router;
 use loket_core::sync::Epoch;
-use loket_core::{Office, OfficeCode};
+use loket_core::{Office, OfficeCode, StaffId};
 use std::path::Path;
 use std::sync::Arc;
 use thiserror::Error;
@@ -66,6 +66,8 @@ pub struct AppState {
     pin_rounds: u32,
     throttles: throttle::Throttles,
     trusted: throttle::TrustedProxies,
+    /// Hours a new admin code works.
+    admin_code_hours: u32,
 }
 
 impl AppState {
@@ -74,8 +76,17 @@ impl AppState {
     pub async fn open(config: &Config) -> Result<(Self, Option<AdminCode>), StartError> {
         let store = Store::connect(&config.database_url).await?;
         store.ensure_office(&config.office(), &new_epoch()?).await?;
-        let new_code = if store.admin_code_hash(&config.office).await?.is_none() {
-            Some(new_admin_code(&store, &config.office).await?)
+        // An office with no device yet, and no code that still works, needs one to start.
+        let new_code = if store.device_count(&config.office).await? == 0
+            && !store.has_live_code(&config.office, now_ms()).await?
+        {
+            let made = new_admin_code(
+                &store,
+                &config.office,
+                config.admin_code_hours,
+                MadeBy::Server,
+            );
+            Some(made.await?.0)
         } else {
             None
         };
@@ -93,8 +104,10 @@ impl AppState {
             throttles: throttle::Throttles::new(
                 config.lookups_per_minute,
                 config.enrolments_per_minute,
+                config.syncs_per_minute,
             ),
             trusted: throttle::TrustedProxies(config.trusted_proxy.clone().into()),
+            admin_code_hours: config.admin_code_hours,
         };
         Ok((state, new_code))
     }
@@ -148,6 +161,11 @@ impl AppState {
         self
     }
 
+    /// Hours a new admin code works.
+    pub fn admin_code_hours(&self) -> u32 {
+        self.admin_code_hours
+    }
+
     /// The built web app's folder.
     pub fn dist(&self) -> &Path {
         &self.dist
@@ -161,19 +179,53 @@ pub fn new_epoch() -> Result<Epoch, StartError> {
         .map_err(StartError::NoRandomness)
 }
 
-async fn new_admin_code(store: &Store, office: &OfficeCode) -> Result<AdminCode, StartError> {
-    let code = AdminCode::generate().map_err(StartError::AdminCode)?;
-    store.set_admin_code_hash(office, &code.hash()).await?;
-    Ok(code)
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
 }
 
-/// `loket-server reset-admin-code`: replaces the office's admin code and returns the new one.
+/// Who makes an admin code.
+#[derive(Debug, Clone, Copy)]
+pub enum MadeBy<'a> {
+    /// The server: printed at the first start, or by `reset-admin-code`, which voids the
+    /// office's other unspent codes (one may have leaked).
+    Server,
+    /// An admin on a signed-in device (the admin page), for one more device.
+    Admin(&'a StaffId),
+}
+
+/// A new admin code of `office`, working for `hours`; only its hash is stored.
+pub async fn new_admin_code(
+    store: &Store,
+    office: &OfficeCode,
+    hours: u32,
+    by: MadeBy<'_>,
+) -> Result<(AdminCode, i64), StartError> {
+    let code = AdminCode::generate().map_err(StartError::AdminCode)?;
+    let now = now_ms();
+    let expires = now + i64::from(hours) * 3_600_000;
+    let (made_by, replace) = match by {
+        MadeBy::Server => ("server", true),
+        MadeBy::Admin(staff) => (staff.as_str(), false),
+    };
+    store
+        .add_admin_code(office, &code.hash(), now, expires, made_by, replace)
+        .await?;
+    Ok((code, expires))
+}
+
+/// `loket-server reset-admin-code`: a new admin code for the office, voiding its others.
 pub async fn reset_admin_code(config: &Config) -> Result<AdminCode, StartError> {
     let store = Store::connect(&config.database_url).await?;
     store.ensure_office(&config.office(), &new_epoch()?).await?;
-    let code = new_admin_code(&store, &config.office).await;
+    let code = new_admin_code(
+        &store,
+        &config.office,
+        config.admin_code_hours,
+        MadeBy::Server,
+    )
+    .await;
     store.close().await;
-    code
+    code.map(|(code, _)| code)
 }
 
 /// `loket-server office add CODE NAME`: a new office on this server, with its first admin
@@ -182,7 +234,14 @@ pub async fn add_office(config: &Config, office: &Office) -> Result<AdminCode, S
     let store = Store::connect(&config.database_url).await?;
     let added = store.add_office(office, &new_epoch()?).await;
     let code = match added {
-        Ok(()) => new_admin_code(&store, &office.code).await,
+        Ok(()) => new_admin_code(
+            &store,
+            &office.code,
+            config.admin_code_hours,
+            MadeBy::Server,
+        )
+        .await
+        .map(|(code, _)| code),
         Err(e) => Err(e.into()),
     };
     store.close().await;

@@ -23,6 +23,13 @@ pub const LOOKUP_BURST: u32 = 10;
 pub const WRONG_CODES: u32 = 5;
 /// Enrolment attempts per client address per minute (a tablet enrols once).
 pub const ENROLMENTS_PER_MINUTE: u32 = 5;
+/// Enrolment attempts per office per minute, from all addresses together (a new office
+/// enrols its handful of tablets at once; guesses spread over many addresses are paced).
+pub const ENROLMENTS_PER_OFFICE_PER_MINUTE: u32 = 20;
+/// Sync round trips one device may make per minute: far above what a tablet needs (a
+/// sync after each step, a poll, pages of a first pull), far below what a stolen token
+/// could use to wear the server down.
+pub const SYNCS_PER_DEVICE_PER_MINUTE: u32 = 600;
 /// Wrong admin codes from one address before it is locked out for [`LOCKOUT`].
 pub const WRONG_ADMIN_CODES: u32 = 10;
 /// How long a lockout lasts.
@@ -39,21 +46,30 @@ pub struct Throttles {
     pub wrong_code: Arc<Lockout<String>>,
     /// Enrolment attempts per client address.
     pub enrol: Arc<Rate>,
+    /// Enrolment attempts per office (a wrong code counts against the server's own office).
+    pub enrol_office: Arc<Rate<loket_core::OfficeCode>>,
     /// Wrong admin codes per client address.
     pub wrong_admin_code: Arc<Lockout<IpAddr>>,
+    /// Sync round trips per device.
+    pub sync: Arc<Rate<loket_core::DeviceId>>,
 }
 
 impl Default for Throttles {
     fn default() -> Self {
-        Self::new(LOOKUPS_PER_MINUTE, ENROLMENTS_PER_MINUTE)
+        Self::new(
+            LOOKUPS_PER_MINUTE,
+            ENROLMENTS_PER_MINUTE,
+            SYNCS_PER_DEVICE_PER_MINUTE,
+        )
     }
 }
 
 impl Throttles {
     /// The default lockouts, with `lookups` public lookups per client address a minute (a
-    /// burst of a third of them, at least [`LOOKUP_BURST`]) and `enrolments` enrolment
-    /// attempts (all at once if need be).
-    pub fn new(lookups: u32, enrolments: u32) -> Self {
+    /// burst of a third of them, at least [`LOOKUP_BURST`]), `enrolments` enrolment
+    /// attempts (all at once if need be) and `syncs` round trips per device (a fifth of
+    /// them at once).
+    pub fn new(lookups: u32, enrolments: u32, syncs: u32) -> Self {
         Self {
             lookup: Arc::new(Rate::per_minute(
                 lookups,
@@ -61,17 +77,22 @@ impl Throttles {
             )),
             wrong_code: Arc::new(Lockout::new(WRONG_CODES, LOCKOUT)),
             enrol: Arc::new(Rate::per_minute(enrolments, enrolments)),
+            enrol_office: Arc::new(Rate::per_minute(
+                ENROLMENTS_PER_OFFICE_PER_MINUTE.max(enrolments),
+                ENROLMENTS_PER_OFFICE_PER_MINUTE.max(enrolments),
+            )),
             wrong_admin_code: Arc::new(Lockout::new(WRONG_ADMIN_CODES, LOCKOUT)),
+            sync: Arc::new(Rate::per_minute(syncs, (syncs / 5).max(1))),
         }
     }
 }
 
-/// A request rate per client address.
-pub struct Rate {
-    limiter: DefaultKeyedRateLimiter<IpAddr>,
+/// A request rate per key: a client address unless said otherwise.
+pub struct Rate<K: Eq + Hash + Clone = IpAddr> {
+    limiter: DefaultKeyedRateLimiter<K>,
 }
 
-impl Rate {
+impl<K: Eq + Hash + Clone> Rate<K> {
     /// `per_minute` requests a minute, `burst` of them at once.
     pub fn per_minute(per_minute: u32, burst: u32) -> Self {
         let per_minute = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
@@ -82,7 +103,7 @@ impl Rate {
     }
 
     /// Takes one request of `client`'s allowance, or says how long to wait.
-    pub fn check(&self, client: IpAddr) -> Result<(), Duration> {
+    pub fn check(&self, client: K) -> Result<(), Duration> {
         if self.limiter.len() > MAX_KEYS {
             self.limiter.retain_recent();
         }

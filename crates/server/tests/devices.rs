@@ -1,9 +1,10 @@
-//! Enrolling devices with the admin code.
+//! Enrolling devices with admin codes: each enrols one device, before it expires; the
+//! admin makes new ones and sees the refused attempts.
 
 #[macro_use]
 mod common;
 
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use common::{OFFICE, TestApp};
 use loket_server::{AppState, reset_admin_code};
 use serde_json::json;
@@ -52,10 +53,15 @@ async fn devices_get_letters_in_enrolment_order() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_enrolments_never_share_a_letter() {
     let app = TestApp::start().await;
-    let tasks: Vec<_> = (0..8)
-        .map(|i| {
+    let mut codes = Vec::new();
+    for _ in 0..8 {
+        codes.push(app.admin_code().await);
+    }
+    let tasks: Vec<_> = codes
+        .into_iter()
+        .enumerate()
+        .map(|(i, code)| {
             let state = app.state.clone();
-            let code = app.code.clone();
             tokio::spawn(async move {
                 let request = axum::http::Request::post("/api/devices")
                     .header("content-type", "application/json")
@@ -140,18 +146,19 @@ async fn the_admin_code_is_stored_only_as_a_hash() {
     let app = TestApp::start().await;
     let pool = app.db().await;
     let rows: Vec<(String, String, String)> =
-        sqlx::query_as("SELECT office, key, value FROM settings")
+        sqlx::query_as("SELECT hash, office, made_by FROM admin_codes")
             .fetch_all(&pool)
             .await
             .unwrap();
     assert_eq!(rows.len(), 1);
     let plain = app.code.replace('-', "");
-    for (office, key, value) in &rows {
-        for text in [office, key, value] {
+    for (hash, office, made_by) in &rows {
+        for text in [hash, office, made_by] {
             assert!(!text.contains(&app.code) && !text.contains(&plain));
         }
     }
-    assert_eq!(rows[0].2.len(), 64, "a sha256 in hex");
+    assert_eq!(rows[0].0.len(), 64, "a sha256 in hex");
+    assert_eq!(rows[0].2, "server");
     // Nor anywhere else in the database or its write-ahead log.
     pool.close().await;
     for file in ["loket.db", "loket.db-wal"] {
@@ -164,6 +171,134 @@ async fn the_admin_code_is_stored_only_as_a_hash() {
             "{file}"
         );
     }
+}
+
+/// The attack that worked before: one code enrolled two devices.
+async fn a_code_enrols_one_device_and_then_no_other() {
+    let app = TestApp::start().await;
+    let first = json!({"code": app.code, "name": "Loket 1"});
+    let (status, body) = app.post("/api/devices", None, &first).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let second = json!({"code": app.code, "name": "Loket 2"});
+    let (status, body) = app.post("/api/devices", None, &second).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["error"], "bad_code");
+    assert_eq!(app.count("devices").await, 1);
+    assert_eq!(app.count("admin_codes").await, 0, "the code is spent");
+    // A restart of an office that has its devices makes no new code.
+    let (_, again) = AppState::open(&app.config).await.unwrap();
+    assert!(again.is_none());
+}
+
+/// An expired code enrols nothing, says so, and is dropped; the refusal is counted.
+async fn an_expired_code_is_refused_and_counted() {
+    let app = TestApp::start().await;
+    let db = app.db().await;
+    sqlx::query("UPDATE admin_codes SET expires_ms = 1")
+        .execute(&db)
+        .await
+        .unwrap();
+    let (status, body) = app
+        .post(
+            "/api/devices",
+            None,
+            &json!({"code": app.code, "name": "Loket 1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["error"], "expired_code");
+    assert_eq!(app.count("devices").await, 0);
+    assert_eq!(
+        app.count("admin_codes").await,
+        0,
+        "an expired code is dropped"
+    );
+    let reasons: Vec<String> = sqlx::query_scalar("SELECT reason FROM enrol_failures")
+        .fetch_all(&db)
+        .await
+        .unwrap();
+    assert_eq!(reasons, ["expired_code"]);
+    // An office with no device and no working code gets a new one at its next start.
+    let (_, again) = AppState::open(&app.config).await.unwrap();
+    assert!(again.is_some(), "a new first code");
+}
+
+/// The admin makes a code for one more device; nobody else can, and the admin sees the
+/// refused attempts, each with a keyed hash of its address and never the address.
+async fn the_admin_makes_codes_and_sees_refused_attempts() {
+    let app = TestApp::start().await;
+    let tablet = app.enrol("Loket 1").await;
+    let admin = app.admin_on(&tablet).await;
+    let admin = (admin.0.as_str(), admin.1.as_str());
+    let (status, _, body) = app
+        .staff_call(
+            Method::POST,
+            "/api/devices/codes",
+            &tablet,
+            Some(admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let code = body["code"].as_str().unwrap().to_owned();
+    assert_eq!(code.len(), 19, "{code}");
+    let hours = (body["expires_ms"].as_i64().unwrap() - chrono::Utc::now().timestamp_millis())
+        as f64
+        / 3_600_000.0;
+    assert!((23.9..=24.0).contains(&hours), "{hours} h");
+    // The token alone makes no code and sees no failures.
+    for (method, path) in [
+        (Method::POST, "/api/devices/codes"),
+        (Method::GET, "/api/devices/failures"),
+    ] {
+        let (status, _, body) = app.staff_call(method, path, &tablet, None, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}: {body}");
+        assert_eq!(body["error"], "bad_credential");
+    }
+    for i in 0..3 {
+        let (status, _) = app
+            .post(
+                "/api/devices",
+                None,
+                &json!({"code": format!("AAAA-BBBB-CCCC-{i:04}"), "name": "Penebak"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, body) = app
+        .post(
+            "/api/devices",
+            None,
+            &json!({"code": code, "name": "Loket 2"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, _, body) = app
+        .staff_call(
+            Method::GET,
+            "/api/devices/failures",
+            &tablet,
+            Some(admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["last_day"], 3, "{body}");
+    let recent = body["recent"].as_array().unwrap();
+    assert_eq!(recent.len(), 3);
+    let client = recent[0]["client"].as_str().unwrap();
+    assert_eq!(client.len(), 10, "{client}");
+    assert!(client.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert!(
+        recent.iter().all(|f| f["client"] == client),
+        "one address, one hash"
+    );
+    assert!(recent.iter().all(|f| f["reason"] == "wrong_code"));
+    let text = body.to_string();
+    assert!(
+        !text.contains("0.0.0.0") && !text.contains("127.0.0.1"),
+        "{text}"
+    );
 }
 
 async fn resetting_the_code_retires_the_old_one() {
@@ -195,4 +330,7 @@ both!(
     names_must_be_1_to_60_characters,
     the_admin_code_is_stored_only_as_a_hash,
     resetting_the_code_retires_the_old_one,
+    a_code_enrols_one_device_and_then_no_other,
+    an_expired_code_is_refused_and_counted,
+    the_admin_makes_codes_and_sees_refused_attempts,
 );

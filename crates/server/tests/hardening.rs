@@ -13,7 +13,7 @@ use common::{TestApp, day, issue};
 use loket_core::CheckCode;
 use loket_server::app;
 use loket_server::listen::{Limits, serve};
-use loket_server::throttle::{LOOKUP_BURST, WRONG_CODES};
+use loket_server::throttle::{ENROLMENTS_PER_OFFICE_PER_MINUTE, LOOKUP_BURST, WRONG_CODES};
 use serde_json::json;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -36,7 +36,7 @@ async fn guessing_a_check_code_locks_the_ticket_even_for_its_right_code() {
     let (status, _) = app.get(&url(&good.to_string())).await;
     assert_eq!(status, StatusCode::OK);
     for _ in 0..WRONG_CODES {
-        let (status, _) = app.get(&url("ZZZZ")).await;
+        let (status, _) = app.get(&url("ZZZZ-ZZZZ")).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
     let (status, headers, body) = app.send(get(&url(&good.to_string()))).await;
@@ -52,7 +52,7 @@ async fn guessing_a_check_code_locks_the_ticket_even_for_its_right_code() {
     // Another ticket is not locked by it.
     let (status, _) = app
         .get(&format!(
-            "/api/status/{}-002?code=ZZZZ&day={}",
+            "/api/status/{}-002?code=ZZZZ-ZZZZ&day={}",
             tablet.letter,
             day()
         ))
@@ -66,7 +66,10 @@ async fn one_address_asking_too_fast_is_told_to_wait() {
     let mut answers = Vec::new();
     for n in 1..=LOOKUP_BURST + 1 {
         let (status, _) = app
-            .get(&format!("/api/status/A-{n:03}?code=ZZZZ&day={}", day()))
+            .get(&format!(
+                "/api/status/A-{n:03}?code=ZZZZ-ZZZZ&day={}",
+                day()
+            ))
             .await;
         answers.push(status);
     }
@@ -131,6 +134,8 @@ async fn a_bad_query_string_is_our_json_400() {
     for path in [
         "/api/catalogue?office=51.02.02&office=51.02.03",
         "/api/status/A-001?code=a&code=b",
+        "/api/status/A-001?code=a&nik=5102",
+        "/api/catalogue?office=51.02.02&all=1",
     ] {
         let (status, body) = app.get(path).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
@@ -156,7 +161,7 @@ async fn every_answer_carries_the_security_headers() {
     let requests = [
         (Method::GET, "/api/health", None),
         (Method::GET, "/api/catalogue", None),
-        (Method::GET, "/api/status/A-001?code=ZZZZ", None),
+        (Method::GET, "/api/status/A-001?code=ZZZZ-ZZZZ", None),
         (Method::POST, "/api/sync", None),
         (Method::POST, "/api/sync", Some(device.token.as_str())),
         (Method::GET, "/api/nowhere", None),
@@ -288,6 +293,99 @@ async fn health(addr: std::net::SocketAddr) -> String {
     String::from_utf8_lossy(&buf).into_owned()
 }
 
+/// Guesses spread over many addresses still meet a pace: the office's, whatever the address.
+async fn enrolment_is_paced_per_office_across_addresses() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = common::config(&dir);
+    config.database_url = common::database_url(&dir).await;
+    // Requests in tests come from no socket (0.0.0.0): believed as a proxy, its
+    // X-Forwarded-For names a new address for each guess.
+    config.trusted_proxy = vec![std::net::Ipv4Addr::UNSPECIFIED.into()];
+    let (state, code) = loket_server::AppState::open(&config).await.unwrap();
+    let app = TestApp {
+        dir,
+        config,
+        state,
+        code: code.unwrap().display(),
+    };
+    let mut answers = Vec::new();
+    for i in 0..(ENROLMENTS_PER_OFFICE_PER_MINUTE + 1) {
+        let body = json!({"code": format!("AAAA-AAAA-AAAA-{i:04}"), "name": "Penebak"});
+        let request = Request::post("/api/devices")
+            .header("content-type", "application/json")
+            .header(
+                "x-forwarded-for",
+                format!("10.1.{}.{}", i / 200, i % 200 + 1),
+            )
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        answers.push(app.send(request).await.0);
+    }
+    let last = answers.pop().unwrap();
+    assert!(
+        answers.iter().all(|s| *s == StatusCode::UNAUTHORIZED),
+        "{answers:?}"
+    );
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        app.count("enrol_failures").await,
+        i64::from(ENROLMENTS_PER_OFFICE_PER_MINUTE),
+        "each refused guess is counted for the admin"
+    );
+}
+
+/// A field the server does not know is refused, in a request body or in an op, and
+/// nothing is stored.
+async fn unknown_fields_are_refused_and_change_nothing() {
+    let app = TestApp::start().await;
+    let (status, body) = app
+        .post(
+            "/api/devices",
+            None,
+            &json!({"code": app.code, "name": "Loket 1", "letter": "Z"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(app.count("devices").await, 0);
+    let device = app.enrol("Loket 1").await;
+    let mut op = serde_json::to_value(common::signed(issue(&device, 1))).unwrap();
+    op["body"]["issue_ticket"]["note"] = json!("x".repeat(10_000));
+    let (status, body) = app
+        .post(
+            "/api/sync",
+            Some(&device.token),
+            &json!({"cursor": 0, "push": [op]}),
+        )
+        .await;
+    assert!(status.is_client_error(), "{status}: {body}");
+    assert_eq!(app.count("ops").await, 0);
+}
+
+/// One device's token cannot wear the server down: its round trips are paced, and
+/// another device's are not slowed by it.
+async fn one_device_syncing_too_fast_is_told_to_wait() {
+    let mut app = TestApp::start().await;
+    app.state = app
+        .state
+        .clone()
+        .with_throttles(loket_server::throttle::Throttles::new(100_000, 100_000, 10));
+    let (one, two) = (app.enrol("Loket 1").await, app.enrol("Loket 2").await);
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        answers.push(app.sync(&one, 0, &[]).await.0);
+    }
+    assert_eq!(
+        answers,
+        [
+            StatusCode::OK,
+            StatusCode::OK,
+            StatusCode::TOO_MANY_REQUESTS
+        ],
+        "a burst of a fifth of a minute's allowance"
+    );
+    assert_eq!(app.sync(&two, 0, &[]).await.0, StatusCode::OK);
+}
+
 fn get(path: &str) -> Request<Body> {
     Request::builder().uri(path).body(Body::empty()).unwrap()
 }
@@ -301,4 +399,7 @@ both!(
     every_answer_carries_the_security_headers,
     a_page_revalidated_keeps_the_apps_policy,
     a_client_slow_to_send_its_headers_is_cut_off_and_connections_are_limited,
+    enrolment_is_paced_per_office_across_addresses,
+    unknown_fields_are_refused_and_change_nothing,
+    one_device_syncing_too_fast_is_told_to_wait,
 );

@@ -60,10 +60,11 @@ async fn a_device_enrols_pushes_and_pulls_over_http() {
     assert_eq!(synced["pushed"].as_array().unwrap().len(), 2);
     assert_eq!(synced["cursor"], 2);
 
-    // A second tablet's first pull gets both ops.
+    // A second tablet (with a code of its own: each enrols one device) pulls both ops.
+    let second_code = app_under_test.admin_code().await;
     let other: Value = client
         .post(format!("{base}/api/devices"))
-        .json(&json!({"code": app_under_test.code, "name": "Loket 2"}))
+        .json(&json!({"code": second_code, "name": "Loket 2"}))
         .send()
         .await
         .unwrap()

@@ -1,5 +1,7 @@
-//! An office upgraded from the release whose ops carried PIN hashes: its staff keep their
-//! PINs (now checked by the server), and no hash is left in the log tablets pull.
+//! Offices upgraded from earlier releases: from the one whose ops carried PIN hashes, its
+//! staff keep their PINs (now checked by the server) and no hash is left in the log
+//! tablets pull; from the one whose admin code could be used again and again, an office
+//! with devices needs a new code, and one without keeps its printed code for one device.
 
 #[macro_use]
 mod common;
@@ -11,9 +13,9 @@ use serde_json::json;
 use sqlx::migrate::Migrator;
 use std::borrow::Cow;
 
-/// The database as the previous release left it: every migration before the one that
-/// moved PIN hashes to the server.
-async fn previous_release(url: &str) {
+/// The database as an earlier release left it: every migration before the one whose
+/// description contains `first_missing`.
+async fn previous_release(url: &str, first_missing: &str) {
     let backend = if url.starts_with("postgres") {
         "postgres"
     } else {
@@ -23,16 +25,18 @@ async fn previous_release(url: &str) {
         .join("migrations")
         .join(backend);
     let mut migrator = Migrator::new(dir).await.unwrap();
+    let cut = migrator
+        .migrations
+        .iter()
+        .find(|m| m.description.contains(first_missing))
+        .map(|m| m.version)
+        .unwrap_or_else(|| panic!("a migration named {first_missing:?} exists"));
     let before: Vec<_> = migrator
         .migrations
         .iter()
-        .filter(|m| !m.description.contains("credentials"))
+        .filter(|m| m.version < cut)
         .cloned()
         .collect();
-    assert!(
-        before.len() < migrator.migrations.len(),
-        "the credentials migration exists"
-    );
     migrator.migrations = Cow::Owned(before);
     sqlx::any::install_default_drivers();
     // A SQLite file the old release made: created here.
@@ -51,7 +55,7 @@ async fn previous_release(url: &str) {
 async fn the_pins_staff_had_still_sign_them_in_and_leave_the_log() {
     let dir = tempfile::tempdir().unwrap();
     let url = database_url(&dir).await;
-    previous_release(&url).await;
+    previous_release(&url, "credentials").await;
     // The previous release's admin, saved with a PIN hash inside the op (as tablets made it).
     let hash = loket_server::pins::hash_new("4829", 10_000).await.unwrap();
     let op = json!({
@@ -144,4 +148,71 @@ async fn the_pins_staff_had_still_sign_them_in_and_leave_the_log() {
     );
 }
 
-both!(the_pins_staff_had_still_sign_them_in_and_leave_the_log);
+/// The release before single-use codes kept one code per office, in `settings`.
+async fn old_admin_codes_work_once_only_where_no_device_used_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(&dir).await;
+    previous_release(&url, "admin codes").await;
+    let fresh = loket_server::admin_code::AdminCode::generate().unwrap();
+    let used = loket_server::admin_code::AdminCode::generate().unwrap();
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    for (office, code) in [("51.02.02", &fresh), ("51.02.03", &used)] {
+        sqlx::query(
+            "INSERT INTO offices (code, name, utc_offset_minutes, created_at, epoch, head)
+             VALUES ($1, 'Kantor Camat', 480, '2026-11-01T00:00:00Z', '00112233445566778899aabbccddeeff', 0)",
+        )
+        .bind(office)
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO settings (office, key, value) VALUES ($1, 'admin_code_sha256', $2)",
+        )
+        .bind(office)
+        .bind(code.hash())
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    sqlx::query(
+        "INSERT INTO devices (id, office, name, letter, token_hash, created_at)
+         VALUES ('dev-old', '51.02.03', 'Loket lama', 'A', 'x', '2026-11-01T00:00:00Z')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+
+    let mut config = config(&dir);
+    config.database_url = url;
+    let (state, printed) = AppState::open(&config).await.unwrap();
+    assert!(printed.is_none(), "the office's printed code still works");
+    let app = TestApp::with_state(dir, config, state);
+    let enrol = |code: String| json!({"code": code, "name": "Loket"});
+    let (status, body) = app.post("/api/devices", None, &enrol(used.display())).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a code devices used: {body}"
+    );
+    let (status, body) = app
+        .post("/api/devices", None, &enrol(fresh.display()))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = app
+        .post("/api/devices", None, &enrol(fresh.display()))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "once: {body}");
+    let pool = app.db().await;
+    let left: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM settings WHERE key = 'admin_code_sha256'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(left, 0, "no old code is left");
+}
+
+both!(
+    the_pins_staff_had_still_sign_them_in_and_leave_the_log,
+    old_admin_codes_work_once_only_where_no_device_used_them,
+);

@@ -128,6 +128,27 @@ pub async fn add_staff(p: &Profile, name: &str, role: &str, pin: &str) {
     .await;
 }
 
+/// As the signed-in admin: makes an admin code for one more device on `/admin` and
+/// returns it as shown.
+pub async fn make_admin_code(p: &Profile) -> String {
+    click(p, "#nav-admin").await;
+    click(p, "#make-admin-code").await;
+    check::until(p, "a new admin code on the admin page", WAIT, async || {
+        let shown = find::text(p, "[data-testid=new-admin-code]")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let shown = shown.trim();
+        if shown.len() == 19 && shown.matches('-').count() == 3 {
+            Ok(shown.to_owned())
+        } else {
+            Err(format!("it shows {shown:?}"))
+        }
+    })
+    .await
+}
+
 /// Chooses the option with `value` in the select matching `selector`.
 pub async fn select(p: &Profile, selector: &str, value: &str) {
     let option = format!("{selector} option[value='{value}']");

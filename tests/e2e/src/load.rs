@@ -475,7 +475,7 @@ pub async fn run(config: Config) -> Report {
 
     // The office's first account, so the ops of every device (all act as the enrolling
     // actor) are applied rather than kept as conflicts. Through the replica: one op.
-    let mut admin = Device::enrol(&base, server.admin_code(), "load-admin").await;
+    let mut admin = Device::enrol(&base, &server.admin_code(), "load-admin").await;
     admin.make_first_admin().await;
     admin.sync_all().await;
     let day = admin.today();
@@ -488,12 +488,12 @@ pub async fn run(config: Config) -> Report {
 
     let mut fillers = Vec::new();
     for i in 0..config.prefill_devices {
-        let e = signed_in(&base, server.admin_code(), &format!("load-fill-{i}")).await;
+        let e = signed_in(&base, &server.admin_code(), &format!("load-fill-{i}")).await;
         fillers.push(Tablet::new(&base, e, day, epoch.clone(), head));
     }
     let mut tablets = Vec::new();
     for i in 0..config.devices {
-        let e = signed_in(&base, server.admin_code(), &format!("load-{i}")).await;
+        let e = signed_in(&base, &server.admin_code(), &format!("load-{i}")).await;
         tablets.push(Tablet::new(&base, e, day, epoch.clone(), head));
     }
 
@@ -549,7 +549,7 @@ pub async fn run(config: Config) -> Report {
     // a failed push may or may not have been applied.
     if report.failures() == 0 {
         let expected = head + report.load.applied + report.paced.applied + report.few.applied;
-        let checker = signed_in(&base, server.admin_code(), "load-check").await;
+        let checker = signed_in(&base, &server.admin_code(), "load-check").await;
         let checker = Tablet::new(&base, checker, day, epoch, expected);
         // A cursor past the head is refused (409 cursor_ahead); one short of it gets ops.
         let answer = checker.send(Vec::new()).await.unwrap_or_else(|e| {

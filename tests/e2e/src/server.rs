@@ -36,6 +36,8 @@ pub struct Server {
     run: u32,
     lines: Arc<Mutex<Vec<Line>>>,
     admin_code: String,
+    /// Whether the printed code enrolled a device already (each enrols one).
+    printed_used: std::sync::atomic::AtomicBool,
     http: reqwest::Client,
 }
 
@@ -102,6 +104,7 @@ impl Server {
             run: 0,
             lines: Arc::default(),
             admin_code: String::new(),
+            printed_used: std::sync::atomic::AtomicBool::new(false),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(2))
                 // The server closes a connection idle for 10 s (its header timeout): a client
@@ -126,9 +129,34 @@ impl Server {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// The admin code the server printed on its first run.
-    pub fn admin_code(&self) -> &str {
-        &self.admin_code
+    /// An admin code that enrols one more device: the one printed on the first run the
+    /// first time, then a new one each call, made as an office makes one without the app
+    /// (`loket-server reset-admin-code`, which voids an unspent one).
+    pub fn admin_code(&self) -> String {
+        use std::sync::atomic::Ordering;
+        if !self.printed_used.swap(true, Ordering::SeqCst) {
+            return self.admin_code.clone();
+        }
+        let out = Command::new(&self.bin)
+            .arg("reset-admin-code")
+            .env("DATABASE_URL", &self.database_url)
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("could not run {} reset-admin-code: {e}", self.bin.display())
+            });
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.lines()
+            .find_map(admin_code::find)
+            .map(str::to_owned)
+            .unwrap_or_else(|| {
+                panic!(
+                    "`loket-server reset-admin-code` printed no code ({}):\n{text}\n{}",
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr)
+                )
+            })
     }
 
     /// The SQLite file, to check what the server stored.
@@ -226,6 +254,7 @@ impl Server {
             // public pages far more often than a person: the limits have their own tests.
             .env("LOKET_LOOKUPS_PER_MINUTE", "100000")
             .env("LOKET_ENROLMENTS_PER_MINUTE", "100000")
+            .env("LOKET_SYNCS_PER_DEVICE_PER_MINUTE", "100000")
             .current_dir(self.dir.path())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -25,8 +25,8 @@ pub struct Run {
 /// syncs until they are confirmed; device 2 then pulls everything. Fails the test unless
 /// device 2 ends with exactly device 1's view: `ops` waiting tickets and no conflict.
 pub async fn issue_then_pull(server: &Server, ops: u16) -> Run {
-    let mut one = Device::enrol(&server.url(), server.admin_code(), "sync-1").await;
-    let mut two = Device::enrol(&server.url(), server.admin_code(), "sync-2").await;
+    let mut one = Device::enrol(&server.url(), &server.admin_code(), "sync-1").await;
+    let mut two = Device::enrol(&server.url(), &server.admin_code(), "sync-2").await;
     assert_ne!(
         one.enrolment.letter, two.enrolment.letter,
         "two devices of one office got the same letter"

@@ -125,10 +125,16 @@ pub async fn sees(p: &Profile, selector: &str, text: &str) {
     .await;
 }
 
-/// The office as the walk-in tests need it: on `tablet`, the first admin adds the operator
-/// and the Kasi and receives `cards` blank cards, then the operator signs in; `kasi` is
-/// enrolled and the Kasi signs in on her inbox.
-pub async fn set_up_office(tablet: &Profile, kasi: &Profile, admin_code: &str, cards: u32) {
+/// The office as the walk-in tests need it: on `tablet` (enrolled with the server's
+/// `admin_code`), the first admin adds the operator and the Kasi, receives `cards` blank
+/// cards and makes the admin code `kasi` enrols with (returned: it is spent), then the
+/// operator signs in; the Kasi signs in on her inbox.
+pub async fn set_up_office(
+    tablet: &Profile,
+    kasi: &Profile,
+    admin_code: &str,
+    cards: u32,
+) -> String {
     action::enrol_only(tablet, admin_code, "Tablet loket 1").await;
     assert!(action::first_office(tablet).await);
     action::create_first_admin(tablet).await;
@@ -139,14 +145,16 @@ pub async fn set_up_office(tablet: &Profile, kasi: &Profile, admin_code: &str, c
     action::type_into(tablet, "#stock-note", "SJ-2026/11/001").await;
     action::click(tablet, "#stock-receive").await;
     sees(tablet, "[data-testid=stock-on-hand]", &cards.to_string()).await;
+    let kasi_code = action::make_admin_code(tablet).await;
     action::lock(tablet).await;
     action::unlock(tablet, action::OPERATOR.0, action::OPERATOR.1).await;
 
-    action::enrol_only(kasi, admin_code, "HP Kasi").await;
+    action::enrol_only(kasi, &kasi_code, "HP Kasi").await;
     assert!(
         !action::first_office(kasi).await,
         "the staff synced before anyone signs in"
     );
     action::unlock(kasi, KASI.0, KASI.1).await;
     action::click(kasi, "#nav-kasi").await;
+    kasi_code
 }

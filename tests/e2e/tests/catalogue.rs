@@ -43,7 +43,7 @@ async fn the_admin_edits_the_service_list_and_old_tickets_keep_theirs() {
     let server = Server::start().await;
     let chromedriver = loket_e2e::Chromedriver::start().await;
     let tablet = Profile::open(&chromedriver, &server, "office-tablet").await;
-    action::enrol(&tablet, server.admin_code(), "Tablet loket 1").await;
+    action::enrol(&tablet, &server.admin_code(), "Tablet loket 1").await;
 
     // A-001 is issued for a new card under version 1.
     action::select(&tablet, "#issue-case", "baru").await;
@@ -88,7 +88,7 @@ async fn the_admin_edits_the_service_list_and_old_tickets_keep_theirs() {
 
     // An admin editing on another device meanwhile is told, and cannot overwrite version 2.
     let other = Profile::open(&chromedriver, &server, "admin-phone").await;
-    action::enrol_only(&other, server.admin_code(), "HP admin").await;
+    action::enrol_only(&other, &server.admin_code(), "HP admin").await;
     action::unlock(&other, action::ADMIN.0, action::ADMIN.1).await;
     action::click(&other, "#nav-admin").await;
     shows(&other, "[data-testid=catalogue-version]", "Versi 2").await;

@@ -29,7 +29,7 @@ async fn a_tablet_with_a_wrong_clock_issues_no_number() {
     let server = Server::start().await;
     let chromedriver = Chromedriver::start().await;
     let tablet = Profile::open(&chromedriver, &server, "tablet").await;
-    action::enrol(&tablet, server.admin_code(), "Tablet loket 1").await;
+    action::enrol(&tablet, &server.admin_code(), "Tablet loket 1").await;
     assert_eq!(action::issue_ticket(&tablet).await, "A-001");
     check::pending(&tablet, 0).await;
 

@@ -26,8 +26,8 @@ async fn two_operators_call_one_number_offline_and_the_later_one_is_told() {
     let chromedriver = Chromedriver::start().await;
     let one = Profile::open(&chromedriver, &server, "tablet-1").await;
     let two = Profile::open(&chromedriver, &server, "tablet-2").await;
-    action::enrol(&one, server.admin_code(), "Tablet loket 1").await;
-    action::enrol(&two, server.admin_code(), "Tablet loket 2").await;
+    action::enrol(&one, &server.admin_code(), "Tablet loket 1").await;
+    action::enrol(&two, &server.admin_code(), "Tablet loket 2").await;
     check::service_worker_controls(&one).await;
     check::service_worker_controls(&two).await;
     let number = action::issue_ticket(&one).await;
@@ -75,7 +75,7 @@ async fn a_decision_made_offline_by_someone_no_longer_kasi_is_refused_and_shown(
     let chromedriver = Chromedriver::start().await;
     let tablet = Profile::open(&chromedriver, &server, "office-tablet").await;
     let kasi = Profile::open(&chromedriver, &server, "kasi-device").await;
-    set_up_office(&tablet, &kasi, server.admin_code(), 1).await;
+    set_up_office(&tablet, &kasi, &server.admin_code(), 1).await;
     action::issue_ticket(&tablet).await;
     let number = to_checklist(&tablet).await;
     fill_checklist(&tablet, true, "#siak-not-verified").await;

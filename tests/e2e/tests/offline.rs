@@ -9,7 +9,7 @@ async fn tickets_issued_offline_reach_the_server_once() {
     let mut server = Server::start().await;
     let chromedriver = Chromedriver::start().await;
     let tablet = Profile::open(&chromedriver, &server, "tablet-1").await;
-    action::enrol(&tablet, server.admin_code(), "Tablet loket 1").await;
+    action::enrol(&tablet, &server.admin_code(), "Tablet loket 1").await;
     check::service_worker_controls(&tablet).await;
 
     server.stop().await;
@@ -56,7 +56,7 @@ async fn tickets_issued_offline_reach_the_server_once() {
 
     // A second tablet, enrolled after the fact, sees what the first issued offline.
     let second = Profile::open(&chromedriver, &server, "tablet-2").await;
-    action::enrol(&second, server.admin_code(), "Tablet loket 2").await;
+    action::enrol(&second, &server.admin_code(), "Tablet loket 2").await;
     action::sync_until_waiting(&second, &["A-001", "A-002", "A-003"]).await;
 
     second.quit().await;

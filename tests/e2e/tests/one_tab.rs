@@ -8,7 +8,7 @@ async fn a_second_tab_stands_aside() {
     let server = Server::start().await;
     let chromedriver = Chromedriver::start().await;
     let tablet = Profile::open(&chromedriver, &server, "tablet").await;
-    action::enrol(&tablet, server.admin_code(), "Tablet loket 1").await;
+    action::enrol(&tablet, &server.admin_code(), "Tablet loket 1").await;
     assert_eq!(action::issue_ticket(&tablet).await, "A-001");
     let first = tablet
         .driver

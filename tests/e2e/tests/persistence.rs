@@ -9,7 +9,7 @@ async fn tickets_survive_a_reload_and_sync() {
     let chromedriver = Chromedriver::start().await;
     let tablet = Profile::open(&chromedriver, &server, "tablet").await;
 
-    action::enrol(&tablet, server.admin_code(), "Tablet loket 1").await;
+    action::enrol(&tablet, &server.admin_code(), "Tablet loket 1").await;
     assert_eq!(action::issue_ticket(&tablet).await, "A-001");
     assert_eq!(action::issue_ticket(&tablet).await, "A-002");
     check::waiting(&tablet, &["A-001", "A-002"]).await;

@@ -40,7 +40,7 @@ async fn a_restored_server_gets_the_lost_tickets_back() {
     let chromedriver = Chromedriver::start().await;
     let tablet = Profile::open(&chromedriver, &server, "tablet").await;
 
-    action::enrol(&tablet, server.admin_code(), "Tablet loket 1").await;
+    action::enrol(&tablet, &server.admin_code(), "Tablet loket 1").await;
     action::issue_ticket(&tablet).await;
     action::issue_ticket(&tablet).await;
     check::pending(&tablet, 0).await;
@@ -107,7 +107,7 @@ async fn the_restore_drill_loses_nothing_and_reuses_no_number() {
     let mut server = Server::start().await;
     let chromedriver = Chromedriver::start().await;
     let first = Profile::open(&chromedriver, &server, "first").await;
-    action::enrol(&first, server.admin_code(), "Tablet loket 1").await;
+    action::enrol(&first, &server.admin_code(), "Tablet loket 1").await;
     for _ in 0..2 {
         action::issue_ticket(&first).await;
     }
@@ -138,7 +138,7 @@ async fn the_restore_drill_loses_nothing_and_reuses_no_number() {
 
     // The first tablet is switched off meanwhile; a second one works on the restored server.
     let second = Profile::open(&chromedriver, &server, "second").await;
-    action::enrol(&second, server.admin_code(), "Tablet loket 2").await;
+    action::enrol(&second, &server.admin_code(), "Tablet loket 2").await;
     for _ in 0..10 {
         action::issue_ticket(&second).await;
     }

@@ -286,7 +286,7 @@ async fn for_every_case_the_self_check_lists_the_counters_checklist() {
     let server = Server::start().await;
     let chromedriver = Chromedriver::start().await;
     let tablet = Profile::open(&chromedriver, &server, "counter-tablet").await;
-    action::enrol(&tablet, server.admin_code(), "Tablet loket 1").await;
+    action::enrol(&tablet, &server.admin_code(), "Tablet loket 1").await;
     let catalogue = Catalogue::default();
     let cases = catalogue.cases.len();
 

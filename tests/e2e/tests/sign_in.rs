@@ -37,7 +37,7 @@ async fn a_first_sign_in_needs_the_server_and_then_works_offline() {
     let chromedriver = Chromedriver::start().await;
     let tablet = Profile::open(&chromedriver, &server, "office-tablet").await;
     let kasi = Profile::open(&chromedriver, &server, "kasi-device").await;
-    set_up_office(&tablet, &kasi, server.admin_code(), 1).await;
+    set_up_office(&tablet, &kasi, &server.admin_code(), 1).await;
 
     // The Kasi never signed in on the counter's tablet: offline, it cannot check her PIN.
     action::lock(&tablet).await;
@@ -80,7 +80,7 @@ async fn ops_made_offline_with_a_revoked_credential_are_refused_and_shown() {
     let chromedriver = Chromedriver::start().await;
     let tablet = Profile::open(&chromedriver, &server, "office-tablet").await;
     let other = Profile::open(&chromedriver, &server, "admin-phone").await;
-    set_up_office(&tablet, &other, server.admin_code(), 1).await;
+    let spent = set_up_office(&tablet, &other, &server.admin_code(), 1).await;
     action::lock(&other).await;
     action::unlock(&other, action::ADMIN.0, action::ADMIN.1).await;
 
@@ -134,5 +134,49 @@ async fn ops_made_offline_with_a_revoked_credential_are_refused_and_shown() {
         },
     )
     .await;
+
+    // The code the admin made for this phone enrolled it, and enrols nothing else; the
+    // admin sees the refused attempt.
+    let stranger = Profile::open(&chromedriver, &server, "stranger-phone").await;
+    action::open(&stranger, "/").await;
+    check::exists(&stranger, "#enrol-code").await;
+    action::type_into(&stranger, "#enrol-code", &spent).await;
+    action::type_into(&stranger, "#enrol-name", "HP lain").await;
+    action::click(&stranger, "#enrol-submit").await;
+    check::until(
+        &stranger,
+        "the enrol form refusing a spent code",
+        WAIT,
+        async || {
+            let shown = find::body_text(&stranger).await.unwrap_or_default();
+            if shown.contains("sudah dipakai") {
+                Ok(())
+            } else {
+                Err(format!("the page says {shown:?}"))
+            }
+        },
+    )
+    .await;
+    action::click(&other, "#enrol-failures-reload").await;
+    check::until(
+        &other,
+        "one refused attempt on the admin page",
+        WAIT,
+        async || {
+            let shown = find::text(&other, "[data-testid=enrol-failures-count]")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            if shown.starts_with("1 ") {
+                Ok(())
+            } else {
+                Err(format!("it says {shown:?}"))
+            }
+        },
+    )
+    .await;
+    // The admin's phone makes a code too, shown large enough to copy onto a tablet.
+    action::make_admin_code(&other).await;
     check::screens(&other, "admin-access").await;
 }

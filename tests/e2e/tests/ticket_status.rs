@@ -39,7 +39,7 @@ async fn the_ticket_slip_leads_the_applicants_phone_to_its_status() {
     let chromedriver = Chromedriver::start().await;
     let tablet = Profile::open(&chromedriver, &server, "counter-tablet").await;
     let phone = Profile::open(&chromedriver, &server, "applicant-phone").await;
-    action::enrol(&tablet, server.admin_code(), "Tablet loket 1").await;
+    action::enrol(&tablet, &server.admin_code(), "Tablet loket 1").await;
 
     // A1: a priority ticket; its slip shows the number and the check code.
     action::click(&tablet, "#issue-priority").await;
@@ -47,7 +47,10 @@ async fn the_ticket_slip_leads_the_applicants_phone_to_its_status() {
     shows(&tablet, "[data-testid=slip-number]", &number, WAIT).await;
     let code_line = text_of(&tablet, "[data-testid=slip-code]").await;
     let code = code_line.rsplit(' ').next().unwrap_or_default().to_string();
-    assert_eq!(code.len(), 4, "a 4-character check code: {code_line:?}");
+    assert!(
+        code.len() == 9 && code.as_bytes()[4] == b'-',
+        "an 8-character check code in two groups: {code_line:?}"
+    );
     let url = tablet
         .driver
         .find(By::Css("[data-testid=slip-qr]"))
@@ -58,7 +61,11 @@ async fn the_ticket_slip_leads_the_applicants_phone_to_its_status() {
         .ok()
         .flatten()
         .unwrap_or_default();
-    let expected = format!("{}/status?n={number}&c={code}&d=", server.url());
+    let expected = format!(
+        "{}/status?n={number}&c={}&d=",
+        server.url(),
+        code.replace('-', "")
+    );
     assert!(
         url.starts_with(&expected) && url.ends_with("&o=51.02.02"),
         "QR link {url:?}, not {expected:?}…&o=51.02.02"
@@ -222,12 +229,17 @@ async fn the_ticket_slip_leads_the_applicants_phone_to_its_status() {
     action::click(&phone, "button.lang").await;
 
     // A wrong code finds nothing; a typo in the number is explained on the form.
-    action::type_into(&phone, "#status-code", "ZZZZ").await;
+    action::type_into(&phone, "#status-code", "ZZZZ-ZZZZ").await;
     action::click(&phone, "#status-submit").await;
     check::exists(&phone, "[data-testid=status-not-found]").await;
     action::type_into(&phone, "#status-number", "17").await;
     action::click(&phone, "#status-submit").await;
     shows(&phone, "[data-testid=status-form-error]", "A-017", WAIT).await;
+    // A code of the old length is explained on the form.
+    action::type_into(&phone, "#status-number", &number).await;
+    action::type_into(&phone, "#status-code", "K7Q2").await;
+    action::click(&phone, "#status-submit").await;
+    shows(&phone, "[data-testid=status-form-error]", "8 huruf", WAIT).await;
     // Typed by hand, in lower case and without the dash, the right code finds it again.
     let typed = number.replace('-', "").to_lowercase();
     action::type_into(&phone, "#status-number", &typed).await;

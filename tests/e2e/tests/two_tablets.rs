@@ -10,8 +10,8 @@ async fn two_tablets_offline_converge_without_duplicate_numbers() {
     let chromedriver = Chromedriver::start().await;
     let one = Profile::open(&chromedriver, &server, "tablet-1").await;
     let two = Profile::open(&chromedriver, &server, "tablet-2").await;
-    action::enrol(&one, server.admin_code(), "Tablet loket 1").await;
-    action::enrol(&two, server.admin_code(), "Tablet loket 2").await;
+    action::enrol(&one, &server.admin_code(), "Tablet loket 1").await;
+    action::enrol(&two, &server.admin_code(), "Tablet loket 2").await;
     check::service_worker_controls(&one).await;
     check::service_worker_controls(&two).await;
 

@@ -43,7 +43,7 @@ async fn a_new_deploy_is_offered_and_replaces_the_cache() {
     let chromedriver = Chromedriver::start().await;
     let tablet = Profile::open(&chromedriver, &server, "tablet").await;
 
-    action::enrol(&tablet, server.admin_code(), "Tablet loket 1").await;
+    action::enrol(&tablet, &server.admin_code(), "Tablet loket 1").await;
     assert_eq!(action::issue_ticket(&tablet).await, "A-001");
     check::service_worker_controls(&tablet).await;
     let first = cache_names(&tablet).await;

@@ -16,7 +16,7 @@ async fn the_walk_in_service_from_number_to_signed_receipt() {
     let kasi = Profile::open(&chromedriver, &server, "kasi-device").await;
 
     // The admin sets the office up on the tablet: the operator, the Kasi, 2 blank cards.
-    set_up_office(&tablet, &kasi, server.admin_code(), 2).await;
+    set_up_office(&tablet, &kasi, &server.admin_code(), 2).await;
     // The operator sees no Kasi or admin pages.
     assert!(
         !find::exists(&tablet, "#nav-kasi:not([hidden])")

@@ -12,7 +12,7 @@ async fn an_escalation_made_offline_reaches_the_kasi_and_her_offline_approval_th
     let chromedriver = Chromedriver::start().await;
     let tablet = Profile::open(&chromedriver, &server, "operator-tablet").await;
     let kasi = Profile::open(&chromedriver, &server, "kasi-device").await;
-    set_up_office(&tablet, &kasi, server.admin_code(), 1).await;
+    set_up_office(&tablet, &kasi, &server.admin_code(), 1).await;
     check::service_worker_controls(&tablet).await;
     check::service_worker_controls(&kasi).await;
     let number = action::issue_ticket(&tablet).await;

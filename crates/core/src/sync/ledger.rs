@@ -78,7 +78,9 @@ impl LogTail for MemoryLog {
     fn after(&self, cursor: u64, limit: usize) -> (Vec<ServerOp>, bool) {
         let start = self.ops.partition_point(|o| o.seq <= cursor);
         let end = start.saturating_add(limit).min(self.ops.len());
-        (self.ops[start..end].to_vec(), end < self.ops.len())
+        super::fit_page(self.ops[start..end].to_vec(), end < self.ops.len(), |o| {
+            serde_json::to_vec(o).map_or(0, |b| b.len())
+        })
     }
 }
 

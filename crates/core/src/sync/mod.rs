@@ -49,6 +49,27 @@ use thiserror::Error;
 pub const MAX_PUSH: usize = 500;
 /// The most ops one pull returns; `more` says when there are others.
 pub const MAX_PULL: usize = 2000;
+/// The most bytes of ops (as JSON) one pull returns, so that a page of large ops (a
+/// catalogue, a signed handover) stays a few megabytes on a cheap phone's connection.
+pub const MAX_PULL_BYTES: usize = 4 * 1024 * 1024;
+
+/// Cuts a page of ops (`more` when others follow) to [`MAX_PULL_BYTES`], `size` giving
+/// each op's bytes; the first op always stays, so a pull always makes progress.
+pub fn fit_page<O>(mut ops: Vec<O>, more: bool, size: impl Fn(&O) -> usize) -> (Vec<O>, bool) {
+    let mut total = 0usize;
+    let keep = ops
+        .iter()
+        .take_while(|op| {
+            total = total.saturating_add(size(op));
+            total <= MAX_PULL_BYTES
+        })
+        .count()
+        .max(1)
+        .min(ops.len());
+    let cut = keep < ops.len();
+    ops.truncate(keep);
+    (ops, more || cut)
+}
 
 /// The identity of one history of an office's log: made when the log is created and made
 /// anew when it is restored from a backup, so a device that synced with a history the
@@ -220,5 +241,33 @@ impl SyncError {
     /// server's history is not the one the device's cursor belongs to.
     pub fn needs_restart(&self) -> bool {
         matches!(self, Self::CursorAhead { .. } | Self::HistoryChanged { .. })
+    }
+}
+
+#[cfg(test)]
+mod page_tests {
+    use super::{MAX_PULL_BYTES, fit_page};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A page is cut to the byte budget, never to nothing, and says when it was cut.
+        #[test]
+        fn pages_fit_the_byte_budget(
+            sizes in proptest::collection::vec(0usize..3 * MAX_PULL_BYTES / 2, 0..12),
+            more: bool,
+        ) {
+            let (kept, still_more) = fit_page(sizes.clone(), more, |s| *s);
+            prop_assert!(kept.len() <= sizes.len());
+            prop_assert_eq!(&sizes[..kept.len()], &kept[..]);
+            if !sizes.is_empty() {
+                prop_assert!(!kept.is_empty(), "a pull always makes progress");
+            }
+            let total: usize = kept.iter().sum();
+            prop_assert!(kept.len() <= 1 || total <= MAX_PULL_BYTES);
+            prop_assert_eq!(still_more, more || kept.len() < sizes.len());
+            if kept.len() < sizes.len() {
+                prop_assert!(total + sizes[kept.len()] > MAX_PULL_BYTES, "cut only when needed");
+            }
+        }
     }
 }

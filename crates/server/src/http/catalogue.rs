@@ -18,6 +18,7 @@ pub fn router() -> Router<AppState> {
 
 /// The query string: the office on a server of several, the configured one when absent.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Which {
     office: Option<String>,
 }

@@ -1,30 +1,52 @@
-//! `POST /api/devices`: enrol a device ("Daftarkan perangkat") with the admin code.
+//! `/api/devices`: enrol a device ("Daftarkan perangkat") with an admin code, and, for the
+//! office's admin, make a new code and see the refused attempts.
 //!
 //! The device gets an id, the next free letter of its office (for its ticket numbers) and a
 //! token it sends as `Authorization: Bearer` from then on; the server keeps only the
-//! token's hash.
+//! token's hash. A code enrols one device, before it expires: it is spent in the
+//! transaction that enrols the device. Attempts are paced per client address and per
+//! office, an address that keeps guessing is locked out, and each refused attempt is
+//! recorded for the admin with a keyed hash of the address, never the address.
 
 use crate::AppState;
-use crate::admin_code;
-use crate::auth::{new_device_id, new_token, sha256_hex};
+use crate::auth::{new_device_id, new_token, random_bytes, sha256_hex};
 use crate::error::{ApiError, Json};
+use crate::http::staff::AuthStaff;
 use crate::throttle::ClientAddr;
+use crate::{MadeBy, admin_code, new_admin_code};
 use axum::Router;
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
-use loket_core::StaffId;
-use loket_core::enrol::{EnrolRequest, Enrolment, MAX_NAME};
+use axum::routing::{get, post};
+use loket_core::enrol::{
+    AdminCodeIssued, EnrolFailure, EnrolFailures, EnrolRequest, Enrolment, FAILURES_SHOWN,
+    FailureReason, MAX_NAME,
+};
+use loket_core::roles::Action;
+use loket_core::{OfficeCode, StaffId};
+use std::net::IpAddr;
 
 /// The actor a newly enrolled device acts as until staff sign in with their own PINs.
 const ENROLLING_ACTOR: &str = "admin";
+/// Hex digits of the keyed address hash the admin sees: enough to tell addresses apart.
+const CLIENT_HASH_LEN: usize = 10;
+/// The span the admin's count of refused attempts covers.
+const FAILURE_SPAN_MS: i64 = 24 * 3_600_000;
 
-/// The route.
+/// The routes.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/devices", post(enrol))
+    Router::new()
+        .route("/devices", post(enrol))
+        .route("/devices/codes", post(make_code))
+        .route("/devices/failures", get(failures))
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
 }
 
 async fn enrol(
-    axum::extract::State(state): axum::extract::State<AppState>,
+    State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
     Json(request): Json<EnrolRequest>,
 ) -> Result<(StatusCode, Json<Enrolment>), ApiError> {
@@ -36,15 +58,27 @@ async fn enrol(
     if let Some(wait) = throttles.wrong_admin_code.locked(&client) {
         return Err(ApiError::TooManyRequests(wait));
     }
-    // The code names the office: each office on this server has its own.
-    let Some(office) = state
-        .store()
-        .office_by_admin_code_hash(&admin_code::typed_hash(&request.code))
-        .await?
-    else {
-        throttles.wrong_admin_code.strike(&client);
+    // The code names the office: each office on this server has its own. A code that is
+    // no office's counts against the server's own office, the one its enrol page serves.
+    let hash = admin_code::typed_hash(&request.code);
+    let stored = state.store().admin_code(&hash).await?;
+    let office = stored
+        .as_ref()
+        .map_or_else(|| state.office().clone(), |c| c.office.clone());
+    throttles
+        .enrol_office
+        .check(office.clone())
+        .map_err(ApiError::TooManyRequests)?;
+    let now = now_ms();
+    let Some(code) = stored else {
+        refused(&state, &office, client, FailureReason::WrongCode).await?;
         return Err(ApiError::BadCode);
     };
+    if code.expires_ms <= now {
+        state.store().drop_admin_code(&hash).await?;
+        refused(&state, &office, client, FailureReason::ExpiredCode).await?;
+        return Err(ApiError::ExpiredCode);
+    }
     let Some(name) = request.clean_name() else {
         return Err(ApiError::InvalidName {
             got: request.name.clone(),
@@ -60,7 +94,14 @@ async fn enrol(
     let token = new_token()?;
     let device = state
         .store()
-        .enrol_device(&office, &new_device_id()?, name, &sha256_hex(&token))
+        .enrol_device(
+            &office,
+            &new_device_id()?,
+            name,
+            &sha256_hex(&token),
+            &hash,
+            now,
+        )
         .await?;
     let actor = StaffId::new(ENROLLING_ACTOR)
         .map_err(|e| ApiError::Internal(format!("bad built-in actor: {e}")))?;
@@ -75,4 +116,65 @@ async fn enrol(
             actor,
         }),
     ))
+}
+
+/// Counts a refused attempt: against the address (its lockout) and in the office's list.
+async fn refused(
+    state: &AppState,
+    office: &OfficeCode,
+    client: IpAddr,
+    reason: FailureReason,
+) -> Result<(), ApiError> {
+    state.throttles().wrong_admin_code.strike(&client);
+    let fresh = hex(&random_bytes::<16>()?);
+    let salt = state.store().client_salt(office, &fresh).await?;
+    let mut keyed = sha256_hex(&format!("{salt}/{client}"));
+    keyed.truncate(CLIENT_HASH_LEN);
+    let failure = EnrolFailure {
+        at_ms: now_ms(),
+        client: keyed,
+        reason,
+    };
+    state.store().record_enrol_failure(office, &failure).await?;
+    tracing::warn!(office = %office, client = %failure.client, ?reason, "enrolment refused");
+    Ok(())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `POST /api/devices/codes`: a new admin code, for one more device of the admin's office.
+async fn make_code(
+    State(state): State<AppState>,
+    staff: AuthStaff,
+) -> Result<(StatusCode, Json<AdminCodeIssued>), ApiError> {
+    staff.may(&state, Action::Administer).await?;
+    let office = &staff.credential.office;
+    let by = MadeBy::Admin(&staff.credential.staff);
+    let (code, expires_ms) = new_admin_code(state.store(), office, state.admin_code_hours(), by)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    tracing::info!(office = %office, staff = %staff.credential.staff, "admin code made");
+    Ok((
+        StatusCode::CREATED,
+        Json(AdminCodeIssued {
+            code: code.display(),
+            expires_ms,
+        }),
+    ))
+}
+
+/// `GET /api/devices/failures`: the office's refused enrolments, for its admin.
+async fn failures(
+    State(state): State<AppState>,
+    staff: AuthStaff,
+) -> Result<Json<EnrolFailures>, ApiError> {
+    staff.may(&state, Action::Administer).await?;
+    let since = now_ms() - FAILURE_SPAN_MS;
+    let (last_day, recent) = state
+        .store()
+        .enrol_failures(&staff.credential.office, since, FAILURES_SHOWN)
+        .await?;
+    Ok(Json(EnrolFailures { last_day, recent }))
 }

@@ -224,7 +224,7 @@ pub struct AuthStaff {
 
 impl AuthStaff {
     /// 403 unless the caller is an active member of staff whose role may do `action`.
-    async fn may(&self, state: &AppState, action: Action) -> Result<(), ApiError> {
+    pub(crate) async fn may(&self, state: &AppState, action: Action) -> Result<(), ApiError> {
         let staff = self.credential.staff.clone();
         let allowed = state
             .offices()

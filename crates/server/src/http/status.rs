@@ -1,7 +1,7 @@
 //! `GET /api/status/{number}?code=…[&day=YYYY-MM-DD]`: the public lookup behind the paper
 //! ticket (SOP: anyone looks up a status by its queue number). It answers only with what
 //! `loket-core` lets the public see, and the same 404 for a wrong code as for an unknown
-//! number or a day outside the last [`RECENT_DAYS`], so it tells a guesser nothing; one
+//! number or a day outside the last [`RECENT_DAYS`] (`loket_core::status_link`), so it tells a guesser nothing; one
 //! client address asks at a limited pace, and a ticket whose code was guessed wrong
 //! [`crate::throttle::WRONG_CODES`] times is locked for a while.
 
@@ -11,11 +11,9 @@ use crate::throttle::ClientAddr;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::get;
+use loket_core::status_link::RECENT_DAYS;
 use loket_core::{OfficeCode, PublicStatus, TicketNo};
 use serde::Deserialize;
-
-/// The days back a ticket can be looked up (a returned file comes back within days).
-pub const RECENT_DAYS: i64 = 30;
 
 /// The route.
 pub fn router() -> Router<AppState> {
@@ -25,6 +23,7 @@ pub fn router() -> Router<AppState> {
 /// The query string. Both fields are optional so that no query string is ever refused
 /// with anything but our own answers.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Lookup {
     /// The check code printed on the ticket.
     code: Option<String>,

@@ -22,6 +22,11 @@ async fn sync(
     AuthDevice(device): AuthDevice,
     Json(request): Json<SyncRequest>,
 ) -> Result<Json<SyncResponse<RawOp>>, ApiError> {
+    state
+        .throttles()
+        .sync
+        .check(device.id.clone())
+        .map_err(ApiError::TooManyRequests)?;
     let origin = Origin {
         office: device.office,
         device: device.id,

@@ -17,7 +17,7 @@ mod recent;
 use crate::store::{Lookup, RawOp, Store, StoreError};
 pub use batch::BatchStats;
 use batch::{Job, MAX_BATCH_OPS};
-use loket_core::sync::{Accepted, Origin, SyncError, SyncRequest, SyncResponse, accept};
+use loket_core::sync::{Accepted, Origin, SyncError, SyncRequest, SyncResponse, accept, fit_page};
 use loket_core::{OfficeCode, OfficeState};
 use recent::Recent;
 use std::collections::HashMap;
@@ -254,15 +254,17 @@ async fn push(
     answer.await.unwrap_or_else(dropped)
 }
 
-/// Up to `page` ops after `cursor`, and whether more follow.
+/// Up to `page` ops after `cursor`, at most [`loket_core::sync::MAX_PULL_BYTES`] of them, and whether more
+/// follow.
 async fn tail(
     store: &Store,
     slot: &Office,
     cursor: u64,
     page: usize,
 ) -> Result<(Vec<RawOp>, bool), StoreError> {
-    if let Some(tail) = read(&slot.recent).after(cursor, page) {
-        return Ok(tail);
+    let size = |op: &RawOp| op.json().len();
+    if let Some((ops, more)) = read(&slot.recent).after(cursor, page) {
+        return Ok(fit_page(ops, more, size));
     }
     // One row past the page tells whether there are more, without a second query.
     let mut ops = store
@@ -270,7 +272,7 @@ async fn tail(
         .await?;
     let more = ops.len() > page;
     ops.truncate(page);
-    Ok((ops, more))
+    Ok(fit_page(ops, more, size))
 }
 
 async fn refresh(store: &Store, slot: &Office, live: &mut Live) -> Result<(), StoreError> {

@@ -10,15 +10,18 @@
 //! JSON ([`RawOp`], [`Store::tail`]), never parsed.
 
 mod accounts;
+mod enrolment;
 mod postgres;
 mod raw;
 mod sqlite;
 
 pub use accounts::Accounts;
+pub use enrolment::{Enrolments, FAILURES_KEPT, StoredCode};
 pub use raw::RawOp;
 
 use chrono::{SecondsFormat, Utc};
 use loket_core::credential::{Credential, CredentialId};
+use loket_core::enrol::EnrolFailure;
 use loket_core::sign_in::SignedIn;
 use loket_core::staff::{PinHash, PinThrottle};
 use loket_core::sync::{Epoch, ServerOp};
@@ -26,8 +29,8 @@ use loket_core::{DeviceId, DeviceLetter, IdError, Office, OfficeCode, OpId, Staf
 use serde::Serialize;
 use thiserror::Error;
 
-/// The settings key of an office's admin code hash.
-const ADMIN_CODE_KEY: &str = "admin_code_sha256";
+/// The settings key of an office's secret for hashing client addresses.
+const CLIENT_SALT_KEY: &str = "client_salt";
 
 /// Why a storage call failed.
 #[derive(Debug, Error)]
@@ -74,6 +77,10 @@ pub enum StoreError {
         "`{0}` works on the SQLite database only; for PostgreSQL use pg_dump and pg_restore, then `loket-server mark-restored`"
     )]
     NotSqlite(&'static str),
+    /// The admin code was spent (or expired) while the enrolment was being decided:
+    /// nothing was written.
+    #[error("the admin code was spent meanwhile")]
+    CodeSpent,
     /// The office's log grew while a push was being decided (another server process
     /// writes to the same database): nothing was written.
     #[error("the log of office {0} moved while a push was decided")]
@@ -137,19 +144,17 @@ pub trait Backend {
         key: &str,
         value: &str,
     ) -> Result<(), StoreError>;
-    /// The office whose setting `key` has `value`.
-    async fn office_with_setting(
-        &self,
-        key: &str,
-        value: &str,
-    ) -> Result<Option<OfficeCode>, StoreError>;
-    /// Enrols a device with the office's next free letter, in one transaction.
+    /// Enrols a device with the office's next free letter, spending the admin code with
+    /// hash `code_hash` (unexpired at `now_ms`), in one transaction:
+    /// [`StoreError::CodeSpent`] and nothing written when the code no longer works.
     async fn enrol_device(
         &self,
         office: &OfficeCode,
         id: &DeviceId,
         name: &str,
         token_hash: &str,
+        code_hash: &str,
+        now_ms: i64,
     ) -> Result<Device, StoreError>;
     /// The device holding a token, found by the token's sha256 (hex).
     async fn device_by_token_hash(&self, hash: &str) -> Result<Option<Device>, StoreError>;
@@ -269,26 +274,19 @@ impl Store {
         each!(self.office(code))
     }
 
-    /// The sha256 (hex) of the office's admin code, if one was ever made.
-    pub async fn admin_code_hash(&self, office: &OfficeCode) -> Result<Option<String>, StoreError> {
-        each!(self.setting(office, ADMIN_CODE_KEY))
-    }
-
-    /// Stores the sha256 (hex) of a new admin code, replacing the old one.
-    pub async fn set_admin_code_hash(
+    /// The office's secret for hashing client addresses ([`Enrolments`]' failures): made
+    /// at random the first time it is needed, so a hash cannot be reversed by hashing
+    /// every address there is.
+    pub async fn client_salt(
         &self,
         office: &OfficeCode,
-        hash: &str,
-    ) -> Result<(), StoreError> {
-        each!(self.set_setting(office, ADMIN_CODE_KEY, hash))
-    }
-
-    /// The office whose admin code has this sha256 (hex).
-    pub async fn office_by_admin_code_hash(
-        &self,
-        hash: &str,
-    ) -> Result<Option<OfficeCode>, StoreError> {
-        each!(self.office_with_setting(ADMIN_CODE_KEY, hash))
+        fresh: &str,
+    ) -> Result<String, StoreError> {
+        if let Some(salt) = each!(self.setting(office, CLIENT_SALT_KEY))? {
+            return Ok(salt);
+        }
+        each!(self.set_setting(office, CLIENT_SALT_KEY, fresh))?;
+        Ok(fresh.to_owned())
     }
 
     /// See [`Backend::enrol_device`].
@@ -298,8 +296,10 @@ impl Store {
         id: &DeviceId,
         name: &str,
         token_hash: &str,
+        code_hash: &str,
+        now_ms: i64,
     ) -> Result<Device, StoreError> {
-        each!(self.enrol_device(office, id, name, token_hash))
+        each!(self.enrol_device(office, id, name, token_hash, code_hash, now_ms))
     }
 
     /// See [`Backend::device_by_token_hash`].
@@ -423,6 +423,62 @@ impl Store {
         now_ms: i64,
     ) -> Result<u64, StoreError> {
         each!(self.revoke(office, staff, device, now_ms))
+    }
+
+    /// See [`Enrolments::add_admin_code`].
+    pub async fn add_admin_code(
+        &self,
+        office: &OfficeCode,
+        hash: &str,
+        made_ms: i64,
+        expires_ms: i64,
+        made_by: &str,
+        replace: bool,
+    ) -> Result<(), StoreError> {
+        each!(self.add_admin_code(office, hash, made_ms, expires_ms, made_by, replace))
+    }
+
+    /// See [`Enrolments::admin_code`].
+    pub async fn admin_code(&self, hash: &str) -> Result<Option<StoredCode>, StoreError> {
+        each!(self.admin_code(hash))
+    }
+
+    /// See [`Enrolments::drop_admin_code`].
+    pub async fn drop_admin_code(&self, hash: &str) -> Result<(), StoreError> {
+        each!(self.drop_admin_code(hash))
+    }
+
+    /// See [`Enrolments::has_live_code`].
+    pub async fn has_live_code(
+        &self,
+        office: &OfficeCode,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        each!(self.has_live_code(office, now_ms))
+    }
+
+    /// See [`Enrolments::device_count`].
+    pub async fn device_count(&self, office: &OfficeCode) -> Result<i64, StoreError> {
+        each!(self.device_count(office))
+    }
+
+    /// See [`Enrolments::record_enrol_failure`].
+    pub async fn record_enrol_failure(
+        &self,
+        office: &OfficeCode,
+        failure: &EnrolFailure,
+    ) -> Result<(), StoreError> {
+        each!(self.record_enrol_failure(office, failure))
+    }
+
+    /// See [`Enrolments::enrol_failures`].
+    pub async fn enrol_failures(
+        &self,
+        office: &OfficeCode,
+        since_ms: i64,
+        limit: usize,
+    ) -> Result<(u64, Vec<EnrolFailure>), StoreError> {
+        each!(self.enrol_failures(office, since_ms, limit))
     }
 
     /// See [`Accounts::signed_in`].

@@ -6,8 +6,8 @@
 
 use super::{
     Backend, Device, DeviceRow, HeadRow, LogHead, Lookup, OfficeRow, OpColumns, OpRow, RawOp,
-    StoreError, append_rows, corrupt, db_int, device_of, head_of, next_letter, now, office_of,
-    raw::raw_op, server_op,
+    StoreError, append_rows, db_int, device_of, head_of, next_letter, now, office_of, raw::raw_op,
+    server_op,
 };
 use loket_core::sync::{Epoch, ServerOp};
 use loket_core::{DeviceId, Office, OfficeCode, OpId};
@@ -24,6 +24,7 @@ pub struct PgStore {
     pool: PgPool,
 }
 
+super::enrolment::enrolment_for!(PgStore);
 super::accounts::accounts_for!(PgStore);
 
 impl PgStore {
@@ -125,27 +126,14 @@ impl Backend for PgStore {
         Ok(())
     }
 
-    async fn office_with_setting(
-        &self,
-        key: &str,
-        value: &str,
-    ) -> Result<Option<OfficeCode>, StoreError> {
-        let code: Option<String> =
-            sqlx::query_scalar("SELECT office FROM settings WHERE key = $1 AND value = $2")
-                .bind(key)
-                .bind(value)
-                .fetch_optional(&self.pool)
-                .await?;
-        code.map(|c| OfficeCode::new(c.clone()).map_err(|e| corrupt("setting", c, e)))
-            .transpose()
-    }
-
     async fn enrol_device(
         &self,
         office: &OfficeCode,
         id: &DeviceId,
         name: &str,
         token_hash: &str,
+        code_hash: &str,
+        now_ms: i64,
     ) -> Result<Device, StoreError> {
         let mut tx = self.pool.begin().await?;
         // Letters are handed out one enrolment at a time per office.
@@ -153,6 +141,17 @@ impl Backend for PgStore {
             .bind(office.as_str())
             .execute(&mut *tx)
             .await?;
+        let spent = sqlx::query(
+            "DELETE FROM admin_codes WHERE hash = $1 AND office = $2 AND expires_ms > $3",
+        )
+        .bind(code_hash)
+        .bind(office.as_str())
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await?;
+        if spent.rows_affected() != 1 {
+            return Err(StoreError::CodeSpent);
+        }
         let enrolled: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM devices WHERE office = $1")
             .bind(office.as_str())
             .fetch_one(&mut *tx)

@@ -28,6 +28,7 @@ pub struct SqliteStore {
     pool: SqlitePool,
 }
 
+super::enrolment::enrolment_for!(SqliteStore);
 super::accounts::accounts_for!(SqliteStore);
 
 impl SqliteStore {
@@ -166,29 +167,26 @@ impl Backend for SqliteStore {
         Ok(())
     }
 
-    async fn office_with_setting(
-        &self,
-        key: &str,
-        value: &str,
-    ) -> Result<Option<OfficeCode>, StoreError> {
-        let code: Option<String> =
-            sqlx::query_scalar("SELECT office FROM settings WHERE key = ? AND value = ?")
-                .bind(key)
-                .bind(value)
-                .fetch_optional(&self.pool)
-                .await?;
-        code.map(|c| OfficeCode::new(c.clone()).map_err(|e| corrupt("setting", c, e)))
-            .transpose()
-    }
-
     async fn enrol_device(
         &self,
         office: &OfficeCode,
         id: &DeviceId,
         name: &str,
         token_hash: &str,
+        code_hash: &str,
+        now_ms: i64,
     ) -> Result<Device, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let spent =
+            sqlx::query("DELETE FROM admin_codes WHERE hash = ? AND office = ? AND expires_ms > ?")
+                .bind(code_hash)
+                .bind(office.as_str())
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await?;
+        if spent.rows_affected() != 1 {
+            return Err(StoreError::CodeSpent);
+        }
         let enrolled: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM devices WHERE office = ?")
             .bind(office.as_str())
             .fetch_one(&mut *tx)

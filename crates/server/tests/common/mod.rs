@@ -117,13 +117,15 @@ pub fn config(dir: &TempDir) -> Config {
         trusted_proxy: Vec::new(),
         lookups_per_minute: loket_server::throttle::LOOKUPS_PER_MINUTE,
         enrolments_per_minute: loket_server::throttle::ENROLMENTS_PER_MINUTE,
+        admin_code_hours: loket_core::enrol::ADMIN_CODE_HOURS,
+        syncs_per_minute: loket_server::throttle::SYNCS_PER_DEVICE_PER_MINUTE,
     }
 }
 
 /// Limits no test of another feature runs into: every request of a test comes from one
 /// address, far faster than people send them.
 fn loose() -> Throttles {
-    Throttles::new(100_000, 100_000)
+    Throttles::new(100_000, 100_000, 100_000)
 }
 
 impl TestApp {
@@ -258,13 +260,24 @@ impl TestApp {
     }
 
     /// Enrols a device with the right code.
+    /// A new admin code of the configured office, as an admin makes one for one more
+    /// device (the office's other codes keep working).
+    pub async fn admin_code(&self) -> String {
+        let admin = StaffId::new("admin").unwrap();
+        let made = loket_server::new_admin_code(
+            self.state.store(),
+            &self.config.office,
+            self.config.admin_code_hours,
+            loket_server::MadeBy::Admin(&admin),
+        );
+        made.await.unwrap().0.display()
+    }
+
+    /// Enrols a device with a new admin code.
     pub async fn enrol(&self, name: &str) -> Device {
+        let code = self.admin_code().await;
         let (status, body) = self
-            .post(
-                "/api/devices",
-                None,
-                &json!({"code": self.code, "name": name}),
-            )
+            .post("/api/devices", None, &json!({"code": code, "name": name}))
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         Device {
@@ -326,6 +339,24 @@ impl TestApp {
                 );
             }
         }
+    }
+
+    /// The office's admin on `device`: their account pushed with the core's test
+    /// credential (issued). Returns the staff header's parts.
+    pub async fn admin_on(&self, device: &Device) -> (String, String) {
+        let save = op_by(
+            device,
+            "admin",
+            OpBody::SaveStaff(account("admin", Role::Admin)),
+        );
+        let (status, answer) = self.sync(device, 0, &[save]).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        let credential = loket_core::testing::credential(
+            &OfficeCode::new(device.office.clone()).unwrap(),
+            &DeviceId::new(device.id.clone()).unwrap(),
+            &StaffId::new("admin").unwrap(),
+        );
+        (credential.id.to_string(), credential.key.call_token())
     }
 
     /// [`TestApp::sync`] without issuing any credential.

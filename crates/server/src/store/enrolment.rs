@@ -1,0 +1,240 @@
+//! Enrolment in the database: the admin codes (each enrols one device, until it expires;
+//! only their sha256 is kept) and the refused enrolments the admin sees. The SQL is the
+//! same on both databases, written once and implemented for each backend by
+//! [`enrolment_for!`]. Spending a code happens inside
+//! [`Backend::enrol_device`](super::Backend::enrol_device), in the transaction that gives
+//! the device its letter, so two devices cannot both spend one code.
+
+use super::{StoreError, corrupt, id_of};
+use loket_core::OfficeCode;
+use loket_core::enrol::{EnrolFailure, FailureReason};
+
+/// A stored admin code: its office and when it expires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCode {
+    /// The office it enrols into.
+    pub office: OfficeCode,
+    /// When it stops working (Unix milliseconds).
+    pub expires_ms: i64,
+}
+
+pub(super) fn stored_code((office, expires_ms): (String, i64)) -> Result<StoredCode, StoreError> {
+    Ok(StoredCode {
+        office: id_of("admin code", &office, OfficeCode::new(office.clone()))?,
+        expires_ms,
+    })
+}
+
+pub(super) fn reason_text(reason: FailureReason) -> &'static str {
+    match reason {
+        FailureReason::WrongCode => "wrong_code",
+        FailureReason::ExpiredCode => "expired_code",
+    }
+}
+
+pub(super) fn failure_of(
+    (at_ms, client, reason): (i64, String, String),
+) -> Result<EnrolFailure, StoreError> {
+    let reason = match reason.as_str() {
+        "wrong_code" => FailureReason::WrongCode,
+        "expired_code" => FailureReason::ExpiredCode,
+        other => return Err(corrupt("enrol failure", at_ms, other)),
+    };
+    Ok(EnrolFailure {
+        at_ms,
+        client,
+        reason,
+    })
+}
+
+/// Refused enrolments kept per office; older ones are dropped as new ones come, so a
+/// flood of guesses cannot fill the disk.
+pub const FAILURES_KEPT: i64 = 1000;
+
+/// Admin codes and refused enrolments; both backends implement it with the same SQL.
+#[allow(async_fn_in_trait)] // Used through `Store`, never as `dyn`.
+pub trait Enrolments {
+    /// Stores a new code's hash; with `replace`, the office's other unspent codes stop
+    /// working (`reset-admin-code`: a code that may have leaked is void).
+    async fn add_admin_code(
+        &self,
+        office: &OfficeCode,
+        hash: &str,
+        made_ms: i64,
+        expires_ms: i64,
+        made_by: &str,
+        replace: bool,
+    ) -> Result<(), StoreError>;
+    /// The unspent code with this hash, expired or not.
+    async fn admin_code(&self, hash: &str) -> Result<Option<StoredCode>, StoreError>;
+    /// Drops an expired code (it can never be spent).
+    async fn drop_admin_code(&self, hash: &str) -> Result<(), StoreError>;
+    /// Whether the office has an unspent code that works at `now_ms`.
+    async fn has_live_code(&self, office: &OfficeCode, now_ms: i64) -> Result<bool, StoreError>;
+    /// How many devices the office ever enrolled.
+    async fn device_count(&self, office: &OfficeCode) -> Result<i64, StoreError>;
+    /// Records a refused enrolment, dropping the office's oldest beyond [`FAILURES_KEPT`].
+    async fn record_enrol_failure(
+        &self,
+        office: &OfficeCode,
+        failure: &EnrolFailure,
+    ) -> Result<(), StoreError>;
+    /// How many refused enrolments since `since_ms`, and the newest `limit` of them.
+    async fn enrol_failures(
+        &self,
+        office: &OfficeCode,
+        since_ms: i64,
+        limit: usize,
+    ) -> Result<(u64, Vec<EnrolFailure>), StoreError>;
+}
+
+/// Implements [`Enrolments`] for a backend with a `pool` field.
+macro_rules! enrolment_for {
+    ($store:ty) => {
+        impl $crate::store::enrolment::Enrolments for $store {
+            async fn add_admin_code(
+                &self,
+                office: &loket_core::OfficeCode,
+                hash: &str,
+                made_ms: i64,
+                expires_ms: i64,
+                made_by: &str,
+                replace: bool,
+            ) -> Result<(), $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                if replace {
+                    sqlx::query("DELETE FROM admin_codes WHERE office = $1")
+                        .bind(office.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                // Codes past their time are of no use to anyone; they go as new ones come.
+                sqlx::query("DELETE FROM admin_codes WHERE office = $1 AND expires_ms <= $2")
+                    .bind(office.as_str())
+                    .bind(made_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO admin_codes (hash, office, made_ms, expires_ms, made_by)
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(hash)
+                .bind(office.as_str())
+                .bind(made_ms)
+                .bind(expires_ms)
+                .bind(made_by)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn admin_code(
+                &self,
+                hash: &str,
+            ) -> Result<Option<$crate::store::enrolment::StoredCode>, $crate::store::StoreError>
+            {
+                let row: Option<(String, i64)> =
+                    sqlx::query_as("SELECT office, expires_ms FROM admin_codes WHERE hash = $1")
+                        .bind(hash)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                row.map($crate::store::enrolment::stored_code).transpose()
+            }
+
+            async fn drop_admin_code(&self, hash: &str) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("DELETE FROM admin_codes WHERE hash = $1")
+                    .bind(hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn has_live_code(
+                &self,
+                office: &loket_core::OfficeCode,
+                now_ms: i64,
+            ) -> Result<bool, $crate::store::StoreError> {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM admin_codes WHERE office = $1 AND expires_ms > $2",
+                )
+                .bind(office.as_str())
+                .bind(now_ms)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(n > 0)
+            }
+
+            async fn device_count(
+                &self,
+                office: &loket_core::OfficeCode,
+            ) -> Result<i64, $crate::store::StoreError> {
+                Ok(
+                    sqlx::query_scalar("SELECT COUNT(*) FROM devices WHERE office = $1")
+                        .bind(office.as_str())
+                        .fetch_one(&self.pool)
+                        .await?,
+                )
+            }
+
+            async fn record_enrol_failure(
+                &self,
+                office: &loket_core::OfficeCode,
+                failure: &loket_core::enrol::EnrolFailure,
+            ) -> Result<(), $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO enrol_failures (office, at_ms, client, reason)
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(office.as_str())
+                .bind(failure.at_ms)
+                .bind(&failure.client)
+                .bind($crate::store::enrolment::reason_text(failure.reason))
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "DELETE FROM enrol_failures WHERE office = $1 AND id NOT IN
+                     (SELECT id FROM enrol_failures WHERE office = $1 ORDER BY id DESC LIMIT $2)",
+                )
+                .bind(office.as_str())
+                .bind($crate::store::enrolment::FAILURES_KEPT)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn enrol_failures(
+                &self,
+                office: &loket_core::OfficeCode,
+                since_ms: i64,
+                limit: usize,
+            ) -> Result<(u64, Vec<loket_core::enrol::EnrolFailure>), $crate::store::StoreError>
+            {
+                let count: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM enrol_failures WHERE office = $1 AND at_ms >= $2",
+                )
+                .bind(office.as_str())
+                .bind(since_ms)
+                .fetch_one(&self.pool)
+                .await?;
+                let rows: Vec<(i64, String, String)> = sqlx::query_as(
+                    "SELECT at_ms, client, reason FROM enrol_failures WHERE office = $1
+                     ORDER BY id DESC LIMIT $2",
+                )
+                .bind(office.as_str())
+                .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                .fetch_all(&self.pool)
+                .await?;
+                let recent = rows
+                    .into_iter()
+                    .map($crate::store::enrolment::failure_of)
+                    .collect::<Result<_, _>>()?;
+                Ok((u64::try_from(count).unwrap_or(0), recent))
+            }
+        }
+    };
+}
+
+pub(super) use enrolment_for;

@@ -1,0 +1,98 @@
+//! The admin's card for new devices: an admin code that enrols one more tablet or phone
+//! (shown once, working until it expires), and the refused enrolment attempts the server
+//! counted, each with a keyed hash of where it came from. Both come from the server (it
+//! holds the codes), so the card needs the connection.
+
+use crate::app_state::use_app;
+use crate::i18n::use_lang;
+use crate::routes::lock::unlock_error;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use loket_core::enrol::{AdminCodeIssued, EnrolFailures, FailureReason};
+
+/// The "new device" card of `/admin`.
+#[component]
+pub fn NewDeviceSection() -> impl IntoView {
+    let app = use_app();
+    let lang = use_lang();
+    let t = move |id, en| lang.get().tr(id, en);
+    let issued = RwSignal::new(None::<AdminCodeIssued>);
+    let failures = RwSignal::new(None::<EnrolFailures>);
+    let error = RwSignal::new(None::<&'static str>);
+    let busy = RwSignal::new(false);
+    let when = move |ms: i64| {
+        let office = app.enrolment.with(|e| e.as_ref().map(|e| e.office.clone()));
+        match (office, chrono::DateTime::from_timestamp_millis(ms)) {
+            (Some(office), Some(at)) => office.date_time(at),
+            _ => String::new(),
+        }
+    };
+    let load = move || {
+        spawn_local(async move {
+            match app.enrol_failures().await {
+                Ok(list) => failures.set(Some(list)),
+                Err(e) => error.set(Some(unlock_error(lang.get_untracked(), &e))),
+            }
+        });
+    };
+    load();
+    let make = move |_| {
+        busy.set(true);
+        spawn_local(async move {
+            let result = app.make_admin_code().await;
+            busy.set(false);
+            match result {
+                Ok(code) => {
+                    error.set(None);
+                    issued.set(Some(code));
+                }
+                Err(e) => error.set(Some(unlock_error(lang.get_untracked(), &e))),
+            }
+        });
+    };
+    let reason = move |r: FailureReason| match r {
+        FailureReason::WrongCode => t("kode salah", "wrong code"),
+        FailureReason::ExpiredCode => t("kode kedaluwarsa", "expired code"),
+    };
+    view! {
+        <section class="card" aria-labelledby="new-device-title">
+            <h2 id="new-device-title">{move || t("Perangkat baru", "New device")}</h2>
+            <p class="hint">{move || t(
+                "Buat kode, lalu ketik di perangkat baru pada layar \"Daftarkan perangkat\". Satu kode untuk satu perangkat; kode yang tidak dipakai kedaluwarsa sendiri.",
+                "Make a code, then type it on the new device's \"Enrol device\" screen. One code enrols one device; an unused code expires by itself.",
+            )}</p>
+            <button id="make-admin-code" type="button" class="button primary" disabled=busy on:click=make>
+                {move || t("Buat kode pendaftaran", "Make an enrolment code")}
+            </button>
+            {move || issued.get().map(|code| view! {
+                <div class="admin-code-box" role="status">
+                    <p class="admin-code" data-testid="new-admin-code">{code.code.clone()}</p>
+                    <p class="hint" data-testid="new-admin-code-expires">
+                        {move || t("Berlaku sampai", "Works until")} " " {when(code.expires_ms)}
+                        {move || t(". Kode ini hanya ditampilkan sekali.", ". It is shown only this once.")}
+                    </p>
+                </div>
+            })}
+            <h3>{move || t("Percobaan gagal", "Refused attempts")}</h3>
+            <p data-testid="enrol-failures-count">{move || failures.get().map(|f| match lang.get() {
+                crate::i18n::Lang::Id => format!("{} dalam 24 jam terakhir", f.last_day),
+                crate::i18n::Lang::En => format!("{} in the last 24 hours", f.last_day),
+            })}</p>
+            <ul class="staff-list" id="enrol-failures">
+                {move || failures.get().map(|f| f.recent).unwrap_or_default().into_iter().map(|f| view! {
+                    <li>
+                        <span class="name">{when(f.at_ms)}</span>
+                        <span class="role">{move || reason(f.reason)}</span>
+                        <span class="state" title=move || t("sidik alamat, bukan alamatnya", "a fingerprint of the address, not the address")>
+                            {f.client.clone()}
+                        </span>
+                    </li>
+                }).collect_view()}
+            </ul>
+            <p class="form-error" role="alert" data-testid="new-device-error" hidden=move || error.get().is_none()>{move || error.get()}</p>
+            <button id="enrol-failures-reload" type="button" class="button secondary" on:click=move |_| load()>
+                {move || t("Muat ulang", "Reload")}
+            </button>
+        </section>
+    }
+}
