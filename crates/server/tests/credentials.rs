@@ -166,6 +166,113 @@ async fn a_token_and_an_operators_credential_cannot_act_as_the_admin() {
     }
 }
 
+/// Every kind of op only the admin or the Kasi may make, claimed by the operator with
+/// her own credential, is refused; none of them changes the office.
+async fn every_privileged_kind_claimed_by_the_operator_is_refused() {
+    use loket_core::op::{KasiApprove, KasiReturn, ReceiveStock, SetCounters, TicketRef};
+    let app = TestApp::start().await;
+    let tablet = app.enrol("Loket 1").await;
+    let (_admin, operator, base) = office(&app, &tablet).await;
+    let ticket = TicketRef {
+        number: common::no(&tablet.letter, 1),
+        day: common::day(),
+    };
+    let mut catalogue = loket_core::catalogue::Catalogue::default();
+    catalogue.version = 2;
+    let claims = [
+        ("admin", OpBody::SaveStaff(account("mallory", Role::Admin))),
+        ("admin", OpBody::SetCounters(SetCounters { count: 9 })),
+        ("admin", OpBody::SetCatalogue(catalogue)),
+        (
+            "admin",
+            OpBody::SetStandards(loket_core::standards::StandardTimes::default()),
+        ),
+        (
+            "admin",
+            OpBody::ReceiveStock(ReceiveStock {
+                count: 500,
+                delivery_note: "palsu".into(),
+            }),
+        ),
+        (
+            "kasi",
+            OpBody::KasiApprove(KasiApprove {
+                ticket: ticket.clone(),
+                note: "ok".into(),
+            }),
+        ),
+        (
+            "kasi",
+            OpBody::KasiReturn(KasiReturn {
+                ticket,
+                reason: loket_core::verification::ReturnReason::DataMismatch,
+                explanation: "x".into(),
+            }),
+        ),
+    ];
+    let push: Vec<Op> = claims
+        .iter()
+        .map(|(actor, body)| operator.sign(op_by(&tablet, actor, body.clone())))
+        .collect();
+    let office = loket_core::OfficeCode::new(tablet.office.clone()).unwrap();
+    let snapshot = || async {
+        app.state
+            .offices()
+            .with_state(app.state.store(), &office, |s| {
+                format!(
+                    "{} staff, {} counters, catalogue {}, {:?}, {:?}, {} escalated, {} to print",
+                    s.staff().count(),
+                    s.counters(),
+                    s.catalogue().version,
+                    s.standards(),
+                    s.stock(),
+                    s.escalated().len(),
+                    s.print_queue().len(),
+                )
+            })
+            .await
+            .unwrap()
+    };
+    let before = snapshot().await;
+    let (status, answer) = app.sync_as_sent(&tablet, base, &push).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    for (i, (actor, body)) in claims.iter().enumerate() {
+        assert_eq!(
+            problem(&answer, i),
+            "not_theirs",
+            "{actor} {body:?}: {answer}"
+        );
+    }
+    assert_eq!(snapshot().await, before, "nothing changed");
+}
+
+/// A proven admin's op with a code far past the core's limit (900 KB) is refused, op by
+/// op, and the catalogue stays as it was.
+async fn an_oversized_code_is_refused_even_from_the_admin() {
+    let app = TestApp::start().await;
+    let tablet = app.enrol("Loket 1").await;
+    let (admin, _operator, base) = office(&app, &tablet).await;
+    let mut catalogue = loket_core::catalogue::Catalogue::default();
+    catalogue.version = 2;
+    catalogue.cases[0].documents[0].code = "k".repeat(900_000);
+    let push = [admin.sign(op_by(&tablet, "admin", OpBody::SetCatalogue(catalogue)))];
+    let (status, answer) = app.sync_as_sent(&tablet, base, &push).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert!(
+        answer["pushed"][0]["outcome"]["conflict"].is_object(),
+        "{}",
+        &answer.to_string()[..500]
+    );
+    let office = loket_core::OfficeCode::new(tablet.office.clone()).unwrap();
+    let version = app
+        .state
+        .offices()
+        .with_state(app.state.store(), &office, |s| s.catalogue().version)
+        .await
+        .unwrap();
+    assert_eq!(version, 1);
+}
+
 /// A credential made up by the tablet (any key, any id) proves nothing, and another
 /// device's credential does not work on this one.
 async fn made_up_or_borrowed_credentials_prove_nothing() {
@@ -394,4 +501,6 @@ both!(
     the_first_admin_is_made_once,
     wrong_pins_pause_sign_in_and_a_restart_keeps_the_pause,
     only_the_admin_sets_pins_and_hashes_never_leave_the_server,
+    every_privileged_kind_claimed_by_the_operator_is_refused,
+    an_oversized_code_is_refused_even_from_the_admin,
 );
