@@ -52,6 +52,19 @@ async fn previous_release(url: &str, first_missing: &str) {
     pool.close().await;
 }
 
+/// An office row as an earlier release wrote it, its log at `head`.
+async fn old_office(pool: &sqlx::AnyPool, code: &str, head: i64) {
+    sqlx::query(
+        "INSERT INTO offices (code, name, utc_offset_minutes, created_at, epoch, head)
+         VALUES ($1, 'Kantor Camat', 480, '2026-11-01T00:00:00Z', '00112233445566778899aabbccddeeff', $2)",
+    )
+    .bind(code)
+    .bind(head)
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
 async fn the_pins_staff_had_still_sign_them_in_and_leave_the_log() {
     let dir = tempfile::tempdir().unwrap();
     let url = database_url(&dir).await;
@@ -71,14 +84,7 @@ async fn the_pins_staff_had_still_sign_them_in_and_leave_the_log() {
     });
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(&url).await.unwrap();
-    sqlx::query(
-        "INSERT INTO offices (code, name, utc_offset_minutes, created_at, epoch, head)
-         VALUES ($1, 'Kantor Camat', 480, '2026-11-01T00:00:00Z', '00112233445566778899aabbccddeeff', 1)",
-    )
-    .bind(OFFICE)
-    .execute(&pool)
-    .await
-    .unwrap();
+    old_office(&pool, OFFICE, 1).await;
     sqlx::query(
         "INSERT INTO ops (office, seq, id, device, actor, kind, at, body, outcome, received_at)
          VALUES ($1, 1, $2, 'dev-old', 'admin', 'save_staff', '2026-11-24T08:00:00Z', $3, '\"applied\"', '2026-11-24T08:00:00Z')",
@@ -157,14 +163,7 @@ async fn old_admin_codes_work_once_only_where_no_device_used_them() {
     let used = loket_server::admin_code::AdminCode::generate().unwrap();
     let pool = sqlx::AnyPool::connect(&url).await.unwrap();
     for (office, code) in [("51.02.02", &fresh), ("51.02.03", &used)] {
-        sqlx::query(
-            "INSERT INTO offices (code, name, utc_offset_minutes, created_at, epoch, head)
-             VALUES ($1, 'Kantor Camat', 480, '2026-11-01T00:00:00Z', '00112233445566778899aabbccddeeff', 0)",
-        )
-        .bind(office)
-        .execute(&pool)
-        .await
-        .unwrap();
+        old_office(&pool, office, 0).await;
         sqlx::query(
             "INSERT INTO settings (office, key, value) VALUES ($1, 'admin_code_sha256', $2)",
         )

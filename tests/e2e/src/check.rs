@@ -229,3 +229,16 @@ pub async fn screens(p: &Profile, name: &str) {
         .send_raw("Emulation.clearDeviceMetricsOverride", ())
         .await;
 }
+
+/// Waits up to `timeout` until `selector`'s text contains `text`, without touching the page.
+pub async fn shows(p: &Profile, selector: &str, text: &str, timeout: Duration) {
+    let what = format!("{selector} to show {text:?}");
+    until(p, &what, timeout, async || {
+        let shown = find::text(p, selector).await.ok().flatten();
+        match shown {
+            Some(s) if s.contains(text) => Ok(()),
+            other => Err(format!("it shows {other:?}")),
+        }
+    })
+    .await;
+}

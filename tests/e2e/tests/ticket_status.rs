@@ -11,19 +11,6 @@ use thirtyfour::prelude::*;
 /// Long enough for the tablet to sync and the status page to ask again on its own.
 const REFRESHED: Duration = Duration::from_secs(45);
 
-/// Waits until `selector`'s text contains `text`, without touching the page.
-async fn shows(p: &Profile, selector: &str, text: &str, timeout: Duration) {
-    let what = format!("{selector} to show {text:?}");
-    check::until(p, &what, timeout, async || {
-        let shown = find::text(p, selector).await.ok().flatten();
-        match shown {
-            Some(s) if s.contains(text) => Ok(()),
-            other => Err(format!("it shows {other:?}")),
-        }
-    })
-    .await;
-}
-
 async fn text_of(p: &Profile, selector: &str) -> String {
     check::exists(p, selector).await;
     find::text(p, selector)
@@ -44,7 +31,7 @@ async fn the_ticket_slip_leads_the_applicants_phone_to_its_status() {
     // A1: a priority ticket; its slip shows the number and the check code.
     action::click(&tablet, "#issue-priority").await;
     let number = action::issue_ticket(&tablet).await;
-    shows(&tablet, "[data-testid=slip-number]", &number, WAIT).await;
+    check::shows(&tablet, "[data-testid=slip-number]", &number, WAIT).await;
     let code_line = text_of(&tablet, "[data-testid=slip-code]").await;
     let code = code_line.rsplit(' ').next().unwrap_or_default().to_string();
     assert!(
@@ -95,8 +82,8 @@ async fn the_ticket_slip_leads_the_applicants_phone_to_its_status() {
         check::fail(&phone, &format!("could not open {url}: {e}")).await;
     }
     check::ready(&phone).await;
-    shows(&phone, "[data-testid=status-number]", &number, WAIT).await;
-    shows(&phone, "[data-testid=status-headline]", "Menunggu", WAIT).await;
+    check::shows(&phone, "[data-testid=status-number]", &number, WAIT).await;
+    check::shows(&phone, "[data-testid=status-headline]", "Menunggu", WAIT).await;
     check::path(&phone, "/status").await;
     // What to bring for the ticket's case, and the self-check for the office, a tap away;
     // at 200% zoom on a phone (195 px) nothing scrolls sideways.
@@ -139,7 +126,7 @@ async fn the_ticket_slip_leads_the_applicants_phone_to_its_status() {
 
     // Called to counter 1: the phone sees it by itself.
     action::call_next(&tablet).await;
-    shows(
+    check::shows(
         &phone,
         "[data-testid=status-headline]",
         "Loket 1",
@@ -148,7 +135,7 @@ async fn the_ticket_slip_leads_the_applicants_phone_to_its_status() {
     .await;
     // At the counter: being served.
     action::click(&tablet, "#arrive").await;
-    shows(
+    check::shows(
         &phone,
         "[data-testid=status-headline]",
         "Sedang dilayani",
@@ -176,7 +163,7 @@ async fn the_ticket_slip_leads_the_applicants_phone_to_its_status() {
     );
     action::type_into(&tablet, "#escalate-reason", "SIAK belum terverifikasi").await;
     action::click(&tablet, "#escalate").await;
-    shows(
+    check::shows(
         &phone,
         "[data-testid=status-headline]",
         "diperiksa Kasi",
@@ -219,7 +206,7 @@ async fn the_ticket_slip_leads_the_applicants_phone_to_its_status() {
 
     // In English, on the phone's own choice.
     action::click(&phone, "button.lang").await;
-    shows(
+    check::shows(
         &phone,
         "[data-testid=status-headline]",
         "head of section",
@@ -234,19 +221,19 @@ async fn the_ticket_slip_leads_the_applicants_phone_to_its_status() {
     check::exists(&phone, "[data-testid=status-not-found]").await;
     action::type_into(&phone, "#status-number", "17").await;
     action::click(&phone, "#status-submit").await;
-    shows(&phone, "[data-testid=status-form-error]", "A-017", WAIT).await;
+    check::shows(&phone, "[data-testid=status-form-error]", "A-017", WAIT).await;
     // A code of the old length is explained on the form.
     action::type_into(&phone, "#status-number", &number).await;
     action::type_into(&phone, "#status-code", "K7Q2").await;
     action::click(&phone, "#status-submit").await;
-    shows(&phone, "[data-testid=status-form-error]", "8 huruf", WAIT).await;
+    check::shows(&phone, "[data-testid=status-form-error]", "8 huruf", WAIT).await;
     // Typed by hand, in lower case and without the dash, the right code finds it again.
     let typed = number.replace('-', "").to_lowercase();
     action::type_into(&phone, "#status-number", &typed).await;
     action::type_into(&phone, "#status-code", &code.to_lowercase()).await;
     action::click(&phone, "#status-submit").await;
-    shows(&phone, "[data-testid=status-number]", &number, WAIT).await;
-    shows(
+    check::shows(&phone, "[data-testid=status-number]", &number, WAIT).await;
+    check::shows(
         &phone,
         "[data-testid=status-headline]",
         "diperiksa Kasi",

@@ -47,6 +47,13 @@ pub(super) fn failure_of(
     })
 }
 
+/// Spends an unexpired admin code (`$1` hash, `$2` office, `$3` now in ms), inside
+/// [`Backend::enrol_device`](super::Backend::enrol_device)'s transaction: one row
+/// affected, or the code no longer works. Numbered parameters read the same on both
+/// databases.
+pub(super) const SPEND_CODE: &str =
+    "DELETE FROM admin_codes WHERE hash = $1 AND office = $2 AND expires_ms > $3";
+
 /// Refused enrolments kept per office; older ones are dropped as new ones come, so a
 /// flood of guesses cannot fill the disk.
 pub const FAILURES_KEPT: i64 = 1000;

@@ -141,14 +141,12 @@ impl Backend for PgStore {
             .bind(office.as_str())
             .execute(&mut *tx)
             .await?;
-        let spent = sqlx::query(
-            "DELETE FROM admin_codes WHERE hash = $1 AND office = $2 AND expires_ms > $3",
-        )
-        .bind(code_hash)
-        .bind(office.as_str())
-        .bind(now_ms)
-        .execute(&mut *tx)
-        .await?;
+        let spent = sqlx::query(super::enrolment::SPEND_CODE)
+            .bind(code_hash)
+            .bind(office.as_str())
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
         if spent.rows_affected() != 1 {
             return Err(StoreError::CodeSpent);
         }

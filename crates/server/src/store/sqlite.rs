@@ -177,13 +177,12 @@ impl Backend for SqliteStore {
         now_ms: i64,
     ) -> Result<Device, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let spent =
-            sqlx::query("DELETE FROM admin_codes WHERE hash = ? AND office = ? AND expires_ms > ?")
-                .bind(code_hash)
-                .bind(office.as_str())
-                .bind(now_ms)
-                .execute(&mut *tx)
-                .await?;
+        let spent = sqlx::query(super::enrolment::SPEND_CODE)
+            .bind(code_hash)
+            .bind(office.as_str())
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
         if spent.rows_affected() != 1 {
             return Err(StoreError::CodeSpent);
         }
