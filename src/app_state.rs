@@ -388,6 +388,16 @@ impl AppState {
             .map_err(ActionError::from_api)
     }
 
+    /// A server timestamp (Unix ms) as the office reads it, `DD-MM-YYYY HH:MM` in its own
+    /// time zone (tracked); empty before enrolment.
+    pub fn office_time(self, ms: i64) -> String {
+        let office = self.enrolment.with(|e| e.as_ref().map(|e| e.office.clone()));
+        match (office, chrono::DateTime::from_timestamp_millis(ms)) {
+            (Some(office), Some(at)) => office.date_time(at),
+            _ => String::new(),
+        }
+    }
+
     /// A new admin code for one more device of the office (the admin; online).
     pub async fn make_admin_code(self) -> Result<loket_core::enrol::AdminCodeIssued, ActionError> {
         let (token, credential, key) = self.staff_call()?;

@@ -50,13 +50,7 @@ pub fn AccessSection() -> impl IntoView {
                 .map_or_else(|| row.staff.to_string(), |s| s.name.clone())
         })
     };
-    let when = move |ms: i64| {
-        let office = app.enrolment.with(|e| e.as_ref().map(|e| e.office.clone()));
-        match (office, chrono::DateTime::from_timestamp_millis(ms)) {
-            (Some(office), Some(at)) => office.date_time(at),
-            _ => String::new(),
-        }
-    };
+    let when = move |ms: i64| app.office_time(ms);
     view! {
         <section class="card" aria-labelledby="access-title">
             <h2 id="access-title">{move || t("Masuk di perangkat", "Signed in on devices")}</h2>

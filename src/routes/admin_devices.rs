@@ -20,13 +20,7 @@ pub fn NewDeviceSection() -> impl IntoView {
     let failures = RwSignal::new(None::<EnrolFailures>);
     let error = RwSignal::new(None::<&'static str>);
     let busy = RwSignal::new(false);
-    let when = move |ms: i64| {
-        let office = app.enrolment.with(|e| e.as_ref().map(|e| e.office.clone()));
-        match (office, chrono::DateTime::from_timestamp_millis(ms)) {
-            (Some(office), Some(at)) => office.date_time(at),
-            _ => String::new(),
-        }
-    };
+    let when = move |ms: i64| app.office_time(ms);
     let load = move || {
         spawn_local(async move {
             match app.enrol_failures().await {
