@@ -391,7 +391,9 @@ impl AppState {
     /// A server timestamp (Unix ms) as the office reads it, `DD-MM-YYYY HH:MM` in its own
     /// time zone (tracked); empty before enrolment.
     pub fn office_time(self, ms: i64) -> String {
-        let office = self.enrolment.with(|e| e.as_ref().map(|e| e.office.clone()));
+        let office = self
+            .enrolment
+            .with(|e| e.as_ref().map(|e| e.office.clone()));
         match (office, chrono::DateTime::from_timestamp_millis(ms)) {
             (Some(office), Some(at)) => office.date_time(at),
             _ => String::new(),
