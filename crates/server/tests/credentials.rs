@@ -177,8 +177,10 @@ async fn every_privileged_kind_claimed_by_the_operator_is_refused() {
         number: common::no(&tablet.letter, 1),
         day: common::day(),
     };
-    let mut catalogue = loket_core::catalogue::Catalogue::default();
-    catalogue.version = 2;
+    let catalogue = loket_core::catalogue::Catalogue {
+        version: 2,
+        ..Default::default()
+    };
     let claims = [
         ("admin", OpBody::SaveStaff(account("mallory", Role::Admin))),
         ("admin", OpBody::SetCounters(SetCounters { count: 9 })),
@@ -252,8 +254,10 @@ async fn an_oversized_code_is_refused_even_from_the_admin() {
     let app = TestApp::start().await;
     let tablet = app.enrol("Loket 1").await;
     let (admin, _operator, base) = office(&app, &tablet).await;
-    let mut catalogue = loket_core::catalogue::Catalogue::default();
-    catalogue.version = 2;
+    let mut catalogue = loket_core::catalogue::Catalogue {
+        version: 2,
+        ..Default::default()
+    };
     catalogue.cases[0].documents[0].code = "k".repeat(900_000);
     let push = [admin.sign(op_by(&tablet, "admin", OpBody::SetCatalogue(catalogue)))];
     let (status, answer) = app.sync_as_sent(&tablet, base, &push).await;

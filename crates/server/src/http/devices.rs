@@ -126,7 +126,7 @@ async fn refused(
     reason: FailureReason,
 ) -> Result<(), ApiError> {
     state.throttles().wrong_admin_code.strike(&client);
-    let fresh = hex(&random_bytes::<16>()?);
+    let fresh = hex::encode(random_bytes::<16>()?);
     let salt = state.store().client_salt(office, &fresh).await?;
     let mut keyed = sha256_hex(&format!("{salt}/{client}"));
     keyed.truncate(CLIENT_HASH_LEN);
@@ -138,10 +138,6 @@ async fn refused(
     state.store().record_enrol_failure(office, &failure).await?;
     tracing::warn!(office = %office, client = %failure.client, ?reason, "enrolment refused");
     Ok(())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `POST /api/devices/codes`: a new admin code, for one more device of the admin's office.
