@@ -104,6 +104,8 @@ pub struct SyncStatus {
     pub last_success: RwSignal<Option<DateTime<Utc>>>,
     /// The last attempt's failure, cleared on success.
     pub problem: RwSignal<Option<SyncProblem>>,
+    /// A live stream from the server is open (`live.rs`): others' steps arrive at once.
+    pub live: RwSignal<bool>,
 }
 
 /// Everything the pages share, cheap to copy.
@@ -703,6 +705,16 @@ impl AppState {
         self.view
             .with_untracked(|v| v.ticket(day, number).cloned())
             .ok_or(ActionError::SaveFailed)
+    }
+
+    /// The server says where the office's log stands: syncs unless this device is there.
+    pub fn heard(self, head: &loket_core::sync::live::LiveHead) {
+        let there = self
+            .replica
+            .with_value(|r| r.cursor() == head.head && r.epoch() == Some(&head.epoch));
+        if !there {
+            self.trigger_sync();
+        }
     }
 
     /// Asks for a sync soon; several asks while one runs make one more round.

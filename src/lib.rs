@@ -8,6 +8,7 @@ pub mod api;
 pub mod app_state;
 pub mod components;
 pub mod i18n;
+pub mod live;
 pub mod nav;
 pub mod pin;
 pub mod print_sheet;
@@ -104,6 +105,7 @@ pub fn App() -> impl IntoView {
     single_tab::claim(move |mine| {
         if mine {
             app.start(store::DB_NAME);
+            live::start(app);
         } else {
             app.elsewhere.set(true);
         }

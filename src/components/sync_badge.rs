@@ -36,6 +36,7 @@ pub fn SyncBadge() -> impl IntoView {
             class:offline=move || !online()
             data-online=move || online().to_string()
             data-pending=move || app.pending.get().to_string()
+            data-live=move || status.live.get().to_string()
             aria-live="polite"
         >
             <div class="sync-line">

@@ -68,6 +68,8 @@ pub struct AppState {
     trusted: throttle::TrustedProxies,
     /// Hours a new admin code works.
     admin_code_hours: u32,
+    /// The devices listening live, and the stop that ends their streams.
+    streams: http::events::Streams,
 }
 
 impl AppState {
@@ -108,6 +110,7 @@ impl AppState {
             ),
             trusted: throttle::TrustedProxies(config.trusted_proxy.clone().into()),
             admin_code_hours: config.admin_code_hours,
+            streams: http::events::Streams::default(),
         };
         Ok((state, new_code))
     }
@@ -159,6 +162,12 @@ impl AppState {
     pub fn with_throttles(mut self, throttles: throttle::Throttles) -> Self {
         self.throttles = throttles;
         self
+    }
+
+    /// The devices listening live (`/api/events`); [`http::events::Streams::stop`] ends
+    /// their streams when the server stops.
+    pub fn streams(&self) -> &http::events::Streams {
+        &self.streams
     }
 
     /// Hours a new admin code works.

@@ -52,8 +52,14 @@ async fn serve(config: loket_server::config::Config) -> Result<(), String> {
         );
     }
     let limits = loket_server::listen::Limits::default();
-    let result =
-        loket_server::listen::serve(listener, app(state.clone()), limits, shutdown_signal()).await;
+    // Live streams never end by themselves: they are ended first, so the graceful stop
+    // waits only for the requests that do.
+    let streams = state.streams().clone();
+    let stop = async move {
+        shutdown_signal().await;
+        streams.stop();
+    };
+    let result = loket_server::listen::serve(listener, app(state.clone()), limits, stop).await;
     // Every push committed before it was answered; closing checkpoints the WAL.
     state.store().close().await;
     result.map_err(|e| format!("server error: {e}"))

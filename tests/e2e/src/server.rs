@@ -137,26 +137,11 @@ impl Server {
         if !self.printed_used.swap(true, Ordering::SeqCst) {
             return self.admin_code.clone();
         }
-        let out = Command::new(&self.bin)
-            .arg("reset-admin-code")
-            .env("DATABASE_URL", &self.database_url)
-            .current_dir(self.dir.path())
-            .stdin(Stdio::null())
-            .output()
-            .unwrap_or_else(|e| {
-                panic!("could not run {} reset-admin-code: {e}", self.bin.display())
-            });
-        let text = String::from_utf8_lossy(&out.stdout);
+        let text = self.admin(&["reset-admin-code"]);
         text.lines()
             .find_map(admin_code::find)
             .map(str::to_owned)
-            .unwrap_or_else(|| {
-                panic!(
-                    "`loket-server reset-admin-code` printed no code ({}):\n{text}\n{}",
-                    out.status,
-                    String::from_utf8_lossy(&out.stderr)
-                )
-            })
+            .unwrap_or_else(|| panic!("`loket-server reset-admin-code` printed no code:\n{text}"))
     }
 
     /// The SQLite file, to check what the server stored.

@@ -125,7 +125,9 @@ async fn the_restore_drill_loses_nothing_and_reuses_no_number() {
     assert_eq!(lost.len(), 7);
     let lost_head = lost.last().map_or(0, |(seq, _)| *seq);
 
-    // The disk fails; the admin restores last night's backup with the server stopped.
+    // The first tablet is switched off; the disk fails; the admin restores last night's
+    // backup with the server stopped.
+    action::set_offline(&first, true).await;
     server.stop().await;
     let said = server.admin(&["restore", &backup.display().to_string()]);
     assert!(said.contains("restored from"), "{said}");
@@ -136,7 +138,7 @@ async fn the_restore_drill_loses_nothing_and_reuses_no_number() {
     );
     server.start_again().await;
 
-    // The first tablet is switched off meanwhile; a second one works on the restored server.
+    // Meanwhile a second tablet works on the restored server.
     let second = Profile::open(&chromedriver, &server, "second").await;
     action::enrol(&second, &server.admin_code(), "Tablet loket 2").await;
     for _ in 0..10 {
@@ -151,6 +153,7 @@ async fn the_restore_drill_loses_nothing_and_reuses_no_number() {
     );
 
     // The first tablet comes back: it notices the new history and sends its own again.
+    action::set_offline(&first, false).await;
     let a: Vec<String> = (1..=7).map(|n| format!("A-{n:03}")).collect();
     let b: Vec<String> = (1..=10).map(|n| format!("B-{n:03}")).collect();
     // The waiting list is in queue order: by issue time, and the first tablet's came first.

@@ -30,6 +30,7 @@
 //! ```
 
 mod ledger;
+pub mod live;
 mod replica;
 mod serve;
 

@@ -5,6 +5,7 @@
 
 pub mod catalogue;
 pub mod devices;
+pub mod events;
 pub mod health;
 pub mod staff;
 pub mod status;
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .merge(health::router())
         .merge(devices::router())
         .merge(sync::router())
+        .merge(events::router())
         .merge(staff::router())
         .merge(status::router())
         .merge(catalogue::router())

@@ -111,7 +111,15 @@ pub async fn decide(store: &Store, slot: &Office, live: &mut Live, jobs: Vec<Job
         {
             Ok(raw) => {
                 live.stale = false;
+                let head = raw.last().map(loket_core::sync::Sequenced::seq);
                 write(&slot.recent).appended(&log.epoch, log.head_before, raw);
+                if let Some(head) = head {
+                    slot.head
+                        .send_replace(Some(loket_core::sync::live::LiveHead {
+                            epoch: log.epoch.clone(),
+                            head,
+                        }));
+                }
                 Ok(())
             }
             Err(e) => {

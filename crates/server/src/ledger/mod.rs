@@ -17,6 +17,7 @@ mod recent;
 use crate::store::{Lookup, RawOp, Store, StoreError};
 pub use batch::BatchStats;
 use batch::{Job, MAX_BATCH_OPS};
+use loket_core::sync::live::LiveHead;
 use loket_core::sync::{Accepted, Origin, SyncError, SyncRequest, SyncResponse, accept, fit_page};
 use loket_core::{OfficeCode, OfficeState};
 use recent::Recent;
@@ -62,6 +63,8 @@ struct Office {
     recent: std::sync::RwLock<Recent>,
     /// Batches decided, and the pushes in them.
     stats: batch::Counters,
+    /// Where the log stands, for the devices listening live: sent after each commit.
+    head: tokio::sync::watch::Sender<Option<LiveHead>>,
 }
 
 /// Every office's live state, loaded when first needed (an office added while the
@@ -81,6 +84,10 @@ impl Offices {
             return Ok(slot.clone());
         }
         let (state, recent) = load(store, code).await?;
+        let head = recent.head().map(|(epoch, head)| LiveHead {
+            epoch: epoch.clone(),
+            head,
+        });
         let slot = Arc::new(Office {
             code: code.clone(),
             live: Mutex::new(Live {
@@ -90,6 +97,7 @@ impl Offices {
             queue: std::sync::Mutex::default(),
             recent: std::sync::RwLock::new(recent),
             stats: batch::Counters::default(),
+            head: tokio::sync::watch::Sender::new(head),
         });
         live.insert(code.clone(), slot.clone());
         Ok(slot)
@@ -98,6 +106,17 @@ impl Offices {
     /// Folds an office's state now (at start-up, so the first request does not wait).
     pub async fn load(&self, store: &Store, office: &OfficeCode) -> Result<(), StoreError> {
         self.slot(store, office).await.map(drop)
+    }
+
+    /// Where an office's log stands, now and after every commit that grows it. The
+    /// sender goes when the office is folded anew ([`Offices::forget`]): a listener then
+    /// sees its channel close and asks again.
+    pub async fn watch_head(
+        &self,
+        store: &Store,
+        office: &OfficeCode,
+    ) -> Result<tokio::sync::watch::Receiver<Option<LiveHead>>, StoreError> {
+        Ok(self.slot(store, office).await?.head.subscribe())
     }
 
     /// Runs `read` on an office's current state.
@@ -279,8 +298,13 @@ async fn refresh(store: &Store, slot: &Office, live: &mut Live) -> Result<(), St
     if live.stale {
         let (state, recent) = load(store, &slot.code).await?;
         live.state = state;
+        let head = recent.head().map(|(epoch, head)| LiveHead {
+            epoch: epoch.clone(),
+            head,
+        });
         *write(&slot.recent) = recent;
         live.stale = false;
+        slot.head.send_replace(head);
     }
     Ok(())
 }
