@@ -3,7 +3,7 @@
 
 use loket_core::PublicStatus;
 use loket_core::credential::{CredentialId, Key};
-use loket_core::enrol::{AdminCodeIssued, EnrolFailures, EnrolRequest, Enrolment};
+use loket_core::enrol::{AdminCodeIssued, DeviceInfo, EnrolFailures, EnrolRequest, Enrolment};
 use loket_core::sign_in::{
     FirstAdmin, Issued, Revoke, Revoked, STAFF_HEADER, SetPin, SignIn, SignedIn,
 };
@@ -213,6 +213,15 @@ pub async fn make_admin_code(
 ) -> Result<AdminCodeIssued, ApiError> {
     let init = post_init(Some(token), Some(&staff_header(credential, key)), &())?;
     send("/api/devices/codes", &init).await
+}
+
+/// The office's devices, with when each last synced (the admin only).
+pub async fn devices(
+    token: &str,
+    credential: CredentialId,
+    key: &Key,
+) -> Result<Vec<DeviceInfo>, ApiError> {
+    staff_get("/api/devices", token, credential, key).await
 }
 
 /// The office's refused enrolments (the admin only).

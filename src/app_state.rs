@@ -410,6 +410,14 @@ impl AppState {
             .map_err(ActionError::from_api)
     }
 
+    /// The office's devices, with when each last synced (the admin; online).
+    pub async fn devices(self) -> Result<Vec<loket_core::enrol::DeviceInfo>, ActionError> {
+        let (token, credential, key) = self.staff_call()?;
+        api::devices(&token, credential, &key)
+            .await
+            .map_err(ActionError::from_api)
+    }
+
     /// The office's refused enrolments, for its admin (online).
     pub async fn enrol_failures(self) -> Result<loket_core::enrol::EnrolFailures, ActionError> {
         let (token, credential, key) = self.staff_call()?;

@@ -29,6 +29,7 @@ pub fn AdminPage() -> impl IntoView {
                 <div class="columns">
                     <StaffSection />
                     <div>
+                        <crate::routes::admin_devices::DeviceListSection />
                         <crate::routes::admin_devices::NewDeviceSection />
                         <crate::routes::admin_access::AccessSection />
                         <CountersSection />

@@ -1,14 +1,69 @@
-//! The admin's card for new devices: an admin code that enrols one more tablet or phone
-//! (shown once, working until it expires), and the refused enrolment attempts the server
-//! counted, each with a keyed hash of where it came from. Both come from the server (it
-//! holds the codes), so the card needs the connection.
+//! The admin's cards for the office's devices: each enrolled device with when it last
+//! synced and what it held pending (one left behind is marked), an admin code that enrols
+//! one more tablet or phone (shown once, working until it expires), and the refused
+//! enrolment attempts the server counted, each with a keyed hash of where it came from.
+//! All come from the server, so the cards need the connection.
 
 use crate::app_state::use_app;
 use crate::i18n::use_lang;
 use crate::routes::lock::unlock_error;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use loket_core::enrol::{AdminCodeIssued, EnrolFailures, FailureReason};
+use loket_core::enrol::{AdminCodeIssued, DeviceInfo, EnrolFailures, FailureReason};
+
+/// The "devices" card of `/admin`.
+#[component]
+pub fn DeviceListSection() -> impl IntoView {
+    let app = use_app();
+    let lang = use_lang();
+    let t = move |id, en| lang.get().tr(id, en);
+    let devices = RwSignal::new(None::<Vec<DeviceInfo>>);
+    let error = RwSignal::new(None::<&'static str>);
+    let load = move || {
+        spawn_local(async move {
+            match app.devices().await {
+                Ok(list) => {
+                    error.set(None);
+                    devices.set(Some(list));
+                }
+                Err(e) => error.set(Some(unlock_error(lang.get_untracked(), &e))),
+            }
+        });
+    };
+    load();
+    view! {
+        <section class="card" aria-labelledby="devices-title">
+            <h2 id="devices-title">{move || t("Perangkat kantor", "The office's devices")}</h2>
+            <ul class="staff-list" id="device-list">
+                {move || devices.get().unwrap_or_default().into_iter().map(|d| {
+                    let behind = d.left_behind(app.now.get().timestamp_millis());
+                    let synced = d.last_sync_ms.map(|ms| app.office_time(ms));
+                    let pending = d.pending;
+                    view! {
+                        <li data-device=d.device.to_string() data-left-behind=behind.to_string()>
+                            <span class="name">{d.name.clone()} " (" {d.letter.to_string()} ")"</span>
+                            <span class="role">{move || match &synced {
+                                Some(at) => format!("{} {at}", t("sinkron", "synced")),
+                                None => t("belum pernah sinkron", "never synced").to_owned(),
+                            }}</span>
+                            <span class="state" class:warn=behind>{move || match (lang.get(), behind) {
+                                (crate::i18n::Lang::Id, false) => format!("{pending} belum terkirim"),
+                                (crate::i18n::Lang::En, false) => format!("{pending} not yet sent"),
+                                (crate::i18n::Lang::Id, true) => format!("tertinggal: {pending} belum terkirim"),
+                                (crate::i18n::Lang::En, true) => format!("left behind: {pending} not yet sent"),
+                            }}</span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <p class="form-error" role="alert" data-testid="devices-error" hidden=move || error.get().is_none()>{move || error.get()}</p>
+            <button id="devices-reload" type="button" class="button secondary" on:click=move |_| load()
+                aria-label=move || t("Muat ulang daftar perangkat", "Reload the list of devices")>
+                {move || t("Muat ulang", "Reload")}
+            </button>
+        </section>
+    }
+}
 
 /// The "new device" card of `/admin`.
 #[component]
@@ -84,7 +139,8 @@ pub fn NewDeviceSection() -> impl IntoView {
                 }).collect_view()}
             </ul>
             <p class="form-error" role="alert" data-testid="new-device-error" hidden=move || error.get().is_none()>{move || error.get()}</p>
-            <button id="enrol-failures-reload" type="button" class="button secondary" on:click=move |_| load()>
+            <button id="enrol-failures-reload" type="button" class="button secondary" on:click=move |_| load()
+                aria-label=move || t("Muat ulang percobaan gagal", "Reload the refused attempts")>
                 {move || t("Muat ulang", "Reload")}
             </button>
         </section>

@@ -76,6 +76,36 @@ pub struct EnrolFailures {
     pub recent: Vec<EnrolFailure>,
 }
 
+/// A device that has not synced for this long while holding ops is left behind: the
+/// admin's list says so (its work is not on the server, or it is not being used).
+pub const LEFT_BEHIND_MS: i64 = 60 * 60 * 1000;
+
+/// An enrolled device, as the admin's list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    /// Its id.
+    pub device: DeviceId,
+    /// What the admin called it.
+    pub name: String,
+    /// The letter of its tickets.
+    pub letter: DeviceLetter,
+    /// When it last synced (Unix ms), if it ever did.
+    pub last_sync_ms: Option<i64>,
+    /// The ops it held pending when it last synced.
+    pub pending: u32,
+}
+
+impl DeviceInfo {
+    /// Whether, at `now_ms`, the device holds work the server does not have and has not
+    /// synced for [`LEFT_BEHIND_MS`] (or never synced at all).
+    pub fn left_behind(&self, now_ms: i64) -> bool {
+        match self.last_sync_ms {
+            None => true,
+            Some(at) => self.pending > 0 && now_ms - at > LEFT_BEHIND_MS,
+        }
+    }
+}
+
 /// What a device keeps after enrolment: who it is, where, and its sync credential.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Enrolment {
@@ -111,6 +141,28 @@ mod tests {
         assert_eq!(name(&"é".repeat(60)), Some("é".repeat(60)));
         assert_eq!(name(&"é".repeat(61)), None);
         assert_eq!(name("Tablet\u{0}1"), None);
+    }
+
+    #[test]
+    fn a_device_with_old_pending_work_is_left_behind() {
+        let device = |last_sync_ms, pending| DeviceInfo {
+            device: DeviceId::new("dev-a").unwrap(),
+            name: "Loket 1".into(),
+            letter: DeviceLetter::new("A").unwrap(),
+            last_sync_ms,
+            pending,
+        };
+        let now = 10 * LEFT_BEHIND_MS;
+        assert!(device(None, 0).left_behind(now), "never synced");
+        assert!(
+            !device(Some(0), 0).left_behind(now),
+            "idle, nothing pending"
+        );
+        assert!(
+            !device(Some(now - 60_000), 3).left_behind(now),
+            "synced a minute ago"
+        );
+        assert!(device(Some(now - LEFT_BEHIND_MS - 1), 3).left_behind(now));
     }
 
     #[test]

@@ -76,6 +76,7 @@ fn staffed(office: usize) -> Ledger {
             .into_iter()
             .map(|op| at_office(op, office))
             .collect(),
+        pending: 0,
     };
     let admin = Origin::new(OFFICES[office], "dev-admin", "Z").unwrap();
     server.sync(&admin, setup, now()).unwrap();
@@ -355,6 +356,7 @@ fn a_device_can_never_push_into_another_office() {
         epoch: None,
         cursor: 0,
         push: vec![issue(1, "dev-9", "A", 1, false, 0)],
+        pending: 0,
     };
     // The op says office 0 but the device is of office 1: refused as a whole.
     let err = office.sync(&stranger, request, now());

@@ -163,6 +163,7 @@ pub fn staffed_ledger() -> Ledger {
         epoch: None,
         cursor: 0,
         push: staff_ops(),
+        pending: 0,
     };
     ledger
         .sync(&origin("dev-admin", "Z"), setup, now())

@@ -70,6 +70,8 @@ pub struct AppState {
     admin_code_hours: u32,
     /// The devices listening live, and the stop that ends their streams.
     streams: http::events::Streams,
+    /// When each device's sync was last written down (`http::sync`).
+    synced: Arc<std::sync::Mutex<std::collections::HashMap<loket_core::DeviceId, i64>>>,
 }
 
 impl AppState {
@@ -111,6 +113,7 @@ impl AppState {
             trusted: throttle::TrustedProxies(config.trusted_proxy.clone().into()),
             admin_code_hours: config.admin_code_hours,
             streams: http::events::Streams::default(),
+            synced: Arc::default(),
         };
         Ok((state, new_code))
     }
@@ -170,6 +173,20 @@ impl AppState {
         &self.streams
     }
 
+    /// Whether a sync of `device` at `now_ms` should be written down: the first since
+    /// the start, or the first [`NOTE_SYNC_EVERY_MS`] after the last one written (a tablet
+    /// syncing after every tap must not cost a write each time).
+    pub fn sync_worth_noting(&self, device: &loket_core::DeviceId, now_ms: i64) -> bool {
+        let mut synced = self.synced.lock().unwrap_or_else(|p| p.into_inner());
+        match synced.get(device) {
+            Some(&at) if now_ms - at < NOTE_SYNC_EVERY_MS => false,
+            _ => {
+                synced.insert(device.clone(), now_ms);
+                true
+            }
+        }
+    }
+
     /// Hours a new admin code works.
     pub fn admin_code_hours(&self) -> u32 {
         self.admin_code_hours
@@ -180,6 +197,10 @@ impl AppState {
         &self.dist
     }
 }
+
+/// How stale the admin's list of devices may be: a device's sync is written down at most
+/// this often.
+pub const NOTE_SYNC_EVERY_MS: i64 = 5_000;
 
 /// A new random epoch for a log's history.
 pub fn new_epoch() -> Result<Epoch, StartError> {

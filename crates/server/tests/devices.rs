@@ -322,6 +322,42 @@ async fn resetting_the_code_retires_the_old_one() {
     assert!(again.is_none());
 }
 
+/// The admin sees each device: when it last synced and what it held pending then; a
+/// device that never synced shows as such. The token alone sees nothing.
+async fn the_admin_lists_devices_with_their_last_sync_and_pending_work() {
+    let app = TestApp::start().await;
+    let tablet = app.enrol("Loket 1").await;
+    let admin = app.admin_on(&tablet).await;
+    let admin = (admin.0.as_str(), admin.1.as_str());
+    let phone = app.enrol("HP Kasi").await;
+    let kiosk = app.enrol("Kios").await;
+    let (status, body) = app
+        .post(
+            "/api/sync",
+            Some(&phone.token),
+            &json!({"cursor": 0, "push": [], "pending": 7}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _, body) = app
+        .staff_call(Method::GET, "/api/devices", &tablet, Some(admin), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let list = body.as_array().unwrap();
+    let names: Vec<&str> = list.iter().map(|d| d["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Loket 1", "HP Kasi", "Kios"]);
+    assert_eq!(list[0]["letter"], "A");
+    assert!(list[0]["last_sync_ms"].as_i64().is_some(), "{body}");
+    assert_eq!(list[1]["pending"], 7, "{body}");
+    assert!(list[1]["last_sync_ms"].as_i64().is_some(), "{body}");
+    assert!(list[2]["last_sync_ms"].is_null(), "never synced: {body}");
+    assert_eq!(list[2]["device"], kiosk.id.as_str());
+    let (status, _, _) = app
+        .staff_call(Method::GET, "/api/devices", &tablet, None, None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
 both!(
     enrolment_gives_id_letter_office_and_token,
     devices_get_letters_in_enrolment_order,
@@ -333,4 +369,5 @@ both!(
     a_code_enrols_one_device_and_then_no_other,
     an_expired_code_is_refused_and_counted,
     the_admin_makes_codes_and_sees_refused_attempts,
+    the_admin_lists_devices_with_their_last_sync_and_pending_work,
 );

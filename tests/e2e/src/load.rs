@@ -880,6 +880,7 @@ impl Tablet {
             epoch: Some(self.epoch.clone()),
             cursor: self.cursor,
             push,
+            pending: 0,
         };
         let body = serde_json::to_vec(&request).map_err(|e| format!("encoding a push: {e}"))?;
         let response = self

@@ -135,6 +135,19 @@ async fn ops_made_offline_with_a_revoked_credential_are_refused_and_shown() {
         WAIT,
     )
     .await;
+    // The admin sees the office's devices and when each last synced.
+    action::click(&other, "#devices-reload").await;
+    check::shows(&other, "#device-list", "Tablet loket 1 (A)", WAIT).await;
+    check::shows(&other, "#device-list", "HP Kasi (B)", WAIT).await;
+    check::shows(&other, "#device-list", "sinkron", WAIT).await;
+    let _ = other
+        .driver
+        .execute(
+            "document.getElementById('device-list').scrollIntoView({block: 'center'});",
+            Vec::new(),
+        )
+        .await;
+    check::screens(&other, "admin-devices").await;
     // The admin's phone makes a code too, shown large enough to copy onto a tablet.
     action::make_admin_code(&other).await;
     let _ = other

@@ -161,6 +161,7 @@ impl Ledger {
             epoch: Some(self.epoch().clone()),
             cursor: self.head(),
             push: vec![op],
+            pending: 0,
         };
         let mut response = self.sync(&origin, request, now)?;
         response.pushed.pop().ok_or(SyncError::TooManyOps(0))

@@ -135,6 +135,10 @@ pub struct SyncRequest {
     /// Pending ops, oldest first.
     #[serde(default)]
     pub push: Vec<Op>,
+    /// How many ops the device holds pending in all (a push carries at most
+    /// [`MAX_PUSH`]): what the admin's list of devices shows.
+    #[serde(default)]
+    pub pending: u32,
 }
 
 /// The server's half of a round trip. `O` is how its ops travel: a device reads

@@ -127,6 +127,7 @@ impl Replica {
             epoch: self.epoch.clone(),
             cursor: self.cursor,
             push,
+            pending: u32::try_from(self.pending.len()).unwrap_or(u32::MAX),
         }
     }
 
@@ -397,6 +398,7 @@ mod tests {
                     epoch: None,
                     cursor: 0,
                     push: vec![],
+                    pending: 0,
                 },
                 now(),
             )

@@ -224,6 +224,7 @@ mod tests {
             epoch: None,
             cursor: 0,
             push: ops,
+            pending: 0,
         }
     }
 
@@ -256,6 +257,7 @@ mod tests {
             epoch: epoch.clone(),
             cursor: 5,
             push: vec![issue(2, "dev-a", "A", 2, false, 0)],
+            pending: 0,
         };
         assert_eq!(
             refused(ahead, &a),
@@ -265,6 +267,7 @@ mod tests {
             epoch: None,
             cursor: 1,
             push: vec![issue(2, "dev-a", "A", 2, false, 0)],
+            pending: 0,
         };
         assert!(matches!(
             refused(no_epoch, &a),

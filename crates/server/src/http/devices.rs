@@ -19,8 +19,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use loket_core::enrol::{
-    AdminCodeIssued, EnrolFailure, EnrolFailures, EnrolRequest, Enrolment, FAILURES_SHOWN,
-    FailureReason, MAX_NAME,
+    AdminCodeIssued, DeviceInfo, EnrolFailure, EnrolFailures, EnrolRequest, Enrolment,
+    FAILURES_SHOWN, FailureReason, MAX_NAME,
 };
 use loket_core::roles::Action;
 use loket_core::{OfficeCode, StaffId};
@@ -36,7 +36,7 @@ const FAILURE_SPAN_MS: i64 = 24 * 3_600_000;
 /// The routes.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/devices", post(enrol))
+        .route("/devices", post(enrol).get(list))
         .route("/devices/codes", post(make_code))
         .route("/devices/failures", get(failures))
 }
@@ -159,6 +159,16 @@ async fn make_code(
             expires_ms,
         }),
     ))
+}
+
+/// `GET /api/devices`: the office's devices, when each last synced and what it held
+/// pending then, for its admin.
+async fn list(
+    State(state): State<AppState>,
+    staff: AuthStaff,
+) -> Result<Json<Vec<DeviceInfo>>, ApiError> {
+    staff.may(&state, Action::Administer).await?;
+    Ok(Json(state.store().devices(&staff.credential.office).await?))
 }
 
 /// `GET /api/devices/failures`: the office's refused enrolments, for its admin.

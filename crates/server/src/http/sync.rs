@@ -33,6 +33,7 @@ async fn sync(
         letter: device.letter,
     };
     let pushed = request.push.len();
+    let pending = request.pending;
     let response = state
         .offices()
         .round_trip(
@@ -43,6 +44,13 @@ async fn sync(
             state.pull_limit(),
         )
         .await?;
+    let now_ms = response.server_ms;
+    if state.sync_worth_noting(&origin.device, now_ms) {
+        state
+            .store()
+            .note_sync(&origin.device, now_ms, pending)
+            .await?;
+    }
     let new = response.pushed.iter().filter(|p| !p.repeated).count();
     if pushed > 0 {
         tracing::info!(device = %origin.device, pushed, new, "ops appended");

@@ -6,8 +6,8 @@
 //! the device its letter, so two devices cannot both spend one code.
 
 use super::{StoreError, corrupt, id_of};
-use loket_core::OfficeCode;
-use loket_core::enrol::{EnrolFailure, FailureReason};
+use loket_core::enrol::{DeviceInfo, EnrolFailure, FailureReason};
+use loket_core::{DeviceId, DeviceLetter, OfficeCode};
 
 /// A stored admin code: its office and when it expires.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +54,21 @@ pub(super) fn failure_of(
 pub(super) const SPEND_CODE: &str =
     "DELETE FROM admin_codes WHERE hash = $1 AND office = $2 AND expires_ms > $3";
 
+/// A device row for the admin's list: `(id, name, letter, last_sync_ms, pending)`.
+pub(super) type DeviceInfoRow = (String, String, String, Option<i64>, i64);
+
+pub(super) fn device_info_of(
+    (id, name, letter, last_sync_ms, pending): DeviceInfoRow,
+) -> Result<DeviceInfo, StoreError> {
+    Ok(DeviceInfo {
+        device: id_of("device", &id, DeviceId::new(id.clone()))?,
+        name,
+        letter: id_of("device", &id, DeviceLetter::new(letter))?,
+        last_sync_ms,
+        pending: u32::try_from(pending).unwrap_or(0),
+    })
+}
+
 /// Refused enrolments kept per office; older ones are dropped as new ones come, so a
 /// flood of guesses cannot fill the disk.
 pub const FAILURES_KEPT: i64 = 1000;
@@ -86,6 +101,15 @@ pub trait Enrolments {
         office: &OfficeCode,
         failure: &EnrolFailure,
     ) -> Result<(), StoreError>;
+    /// Notes that `device` synced at `at_ms` holding `pending` ops.
+    async fn note_sync(
+        &self,
+        device: &DeviceId,
+        at_ms: i64,
+        pending: u32,
+    ) -> Result<(), StoreError>;
+    /// The office's devices, in enrolment order.
+    async fn devices(&self, office: &OfficeCode) -> Result<Vec<DeviceInfo>, StoreError>;
     /// How many refused enrolments since `since_ms`, and the newest `limit` of them.
     async fn enrol_failures(
         &self,
@@ -210,6 +234,37 @@ macro_rules! enrolment_for {
                 .await?;
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn note_sync(
+                &self,
+                device: &loket_core::DeviceId,
+                at_ms: i64,
+                pending: u32,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("UPDATE devices SET last_sync_ms = $1, pending = $2 WHERE id = $3")
+                    .bind(at_ms)
+                    .bind(i64::from(pending))
+                    .bind(device.as_str())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn devices(
+                &self,
+                office: &loket_core::OfficeCode,
+            ) -> Result<Vec<loket_core::enrol::DeviceInfo>, $crate::store::StoreError> {
+                let rows: Vec<$crate::store::enrolment::DeviceInfoRow> = sqlx::query_as(
+                    "SELECT id, name, letter, last_sync_ms, CAST(pending AS BIGINT) FROM devices
+                     WHERE office = $1 ORDER BY created_at, id",
+                )
+                .bind(office.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map($crate::store::enrolment::device_info_of)
+                    .collect()
             }
 
             async fn enrol_failures(

@@ -21,7 +21,7 @@ pub use raw::RawOp;
 
 use chrono::{SecondsFormat, Utc};
 use loket_core::credential::{Credential, CredentialId};
-use loket_core::enrol::EnrolFailure;
+use loket_core::enrol::{DeviceInfo, EnrolFailure};
 use loket_core::sign_in::SignedIn;
 use loket_core::staff::{PinHash, PinThrottle};
 use loket_core::sync::{Epoch, ServerOp};
@@ -469,6 +469,21 @@ impl Store {
         failure: &EnrolFailure,
     ) -> Result<(), StoreError> {
         each!(self.record_enrol_failure(office, failure))
+    }
+
+    /// See [`Enrolments::note_sync`].
+    pub async fn note_sync(
+        &self,
+        device: &DeviceId,
+        at_ms: i64,
+        pending: u32,
+    ) -> Result<(), StoreError> {
+        each!(self.note_sync(device, at_ms, pending))
+    }
+
+    /// See [`Enrolments::devices`].
+    pub async fn devices(&self, office: &OfficeCode) -> Result<Vec<DeviceInfo>, StoreError> {
+        each!(self.devices(office))
     }
 
     /// See [`Enrolments::enrol_failures`].
