@@ -224,6 +224,17 @@ pub async fn devices(
     staff_get("/api/devices", token, credential, key).await
 }
 
+/// Revokes a device of the office (the admin only).
+pub async fn revoke_device(
+    token: &str,
+    credential: CredentialId,
+    key: &Key,
+    request: &loket_core::enrol::RevokeDevice,
+) -> Result<(), ApiError> {
+    let init = post_init(Some(token), Some(&staff_header(credential, key)), request)?;
+    send_text("/api/devices/revoke", &init).await.map(drop)
+}
+
 /// The office's refused enrolments (the admin only).
 pub async fn enrol_failures(
     token: &str,

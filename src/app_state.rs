@@ -36,6 +36,8 @@ pub enum SyncProblem {
     Storage,
     /// The server's log is behind this device's (its database was replaced or restored).
     Diverged,
+    /// The admin revoked this device: its work stays here until it is enrolled again.
+    Revoked,
 }
 
 /// Why enrolment did not finish.
@@ -583,7 +585,11 @@ impl AppState {
 
     /// Enrols this device at the office and remembers it.
     pub async fn enrol(self, code: String, name: String) -> Result<(), EnrolError> {
-        let request = loket_core::enrol::EnrolRequest { code, name };
+        let request = loket_core::enrol::EnrolRequest {
+            code,
+            name,
+            again: None,
+        };
         let enrolment = api::enrol(&request).await.map_err(EnrolError::Api)?;
         let db = self.db().ok_or(EnrolError::NotSaved)?;
         db.save_enrolment(&enrolment).await.map_err(|e| {
@@ -593,6 +599,38 @@ impl AppState {
         self.enrolment.set(Some(enrolment));
         self.trigger_sync();
         Ok(())
+    }
+
+    /// Enrols this revoked device again, as itself (its id, letter and pending work kept),
+    /// with a new admin code; then sends what waited.
+    pub async fn enrol_again(self, code: String, name: String) -> Result<(), EnrolError> {
+        let again = self
+            .enrolment
+            .with_untracked(|e| e.as_ref().map(|e| e.token.clone()));
+        let request = loket_core::enrol::EnrolRequest { code, name, again };
+        let enrolment = api::enrol(&request).await.map_err(EnrolError::Api)?;
+        let db = self.db().ok_or(EnrolError::NotSaved)?;
+        db.save_enrolment(&enrolment).await.map_err(|e| {
+            leptos::logging::error!("saving the enrolment failed: {e}");
+            EnrolError::NotSaved
+        })?;
+        self.enrolment.set(Some(enrolment));
+        self.sync.problem.set(None);
+        self.trigger_sync();
+        Ok(())
+    }
+
+    /// Revokes a device of the office (the admin; online).
+    pub async fn revoke_device(self, device: loket_core::DeviceId) -> Result<(), ActionError> {
+        let (token, credential, key) = self.staff_call()?;
+        api::revoke_device(
+            &token,
+            credential,
+            &key,
+            &loket_core::enrol::RevokeDevice { device },
+        )
+        .await
+        .map_err(ActionError::from_api)
     }
 
     /// How this device's clock compares with the server's (tracked).
@@ -822,6 +860,7 @@ impl AppState {
                 Err(e) => {
                     return Err(match e {
                         ApiError::Unreachable => SyncProblem::Network,
+                        ApiError::Unauthorised(ErrorCode::DeviceRevoked) => SyncProblem::Revoked,
                         ApiError::Unauthorised(_) => SyncProblem::Auth,
                         ApiError::Refused { code, .. } if needs_restart(code) => {
                             SyncProblem::Diverged

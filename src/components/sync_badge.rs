@@ -27,6 +27,7 @@ pub fn SyncBadge() -> impl IntoView {
             SyncProblem::Server => t().sync_failed_server,
             SyncProblem::Storage => t().sync_failed_storage,
             SyncProblem::Diverged => t().sync_failed_diverged,
+            SyncProblem::Revoked => t().sync_failed_revoked,
         })
     };
     view! {

@@ -31,16 +31,34 @@ pub fn DeviceListSection() -> impl IntoView {
         });
     };
     load();
+    let busy = RwSignal::new(false);
+    let revoke = move |device: loket_core::DeviceId| {
+        busy.set(true);
+        spawn_local(async move {
+            let result = app.revoke_device(device).await;
+            busy.set(false);
+            match result {
+                Ok(()) => load(),
+                Err(e) => error.set(Some(unlock_error(lang.get_untracked(), &e))),
+            }
+        });
+    };
     view! {
         <section class="card" aria-labelledby="devices-title">
             <h2 id="devices-title">{move || t("Perangkat kantor", "The office's devices")}</h2>
+            <p class="hint">{move || t(
+                "Cabut perangkat yang hilang: ia tidak dapat sinkron lagi sampai didaftarkan ulang dengan kode baru (pekerjaannya tetap tersimpan di perangkat). Cabut juga akses staf yang masuk di sana bila perangkat dicuri.",
+                "Revoke a lost device: it cannot sync until enrolled again with a new code (its work stays on it). Revoke the access of staff signed in on it too if it was stolen.",
+            )}</p>
             <ul class="staff-list" id="device-list">
                 {move || devices.get().unwrap_or_default().into_iter().map(|d| {
                     let behind = d.left_behind(app.now.get().timestamp_millis());
                     let synced = d.last_sync_ms.map(|ms| app.office_time(ms));
                     let pending = d.pending;
+                    let revoked = d.revoked;
+                    let target = d.device.clone();
                     view! {
-                        <li data-device=d.device.to_string() data-left-behind=behind.to_string()>
+                        <li data-device=d.device.to_string() data-left-behind=behind.to_string() class:inactive=revoked>
                             <span class="name">{d.name.clone()} " (" {d.letter.to_string()} ")"</span>
                             <span class="role">{move || match &synced {
                                 Some(at) => format!("{} {at}", t("sinkron", "synced")),
@@ -52,6 +70,16 @@ pub fn DeviceListSection() -> impl IntoView {
                                 (crate::i18n::Lang::Id, true) => format!("tertinggal: {pending} belum terkirim"),
                                 (crate::i18n::Lang::En, true) => format!("left behind: {pending} not yet sent"),
                             }}</span>
+                            {if revoked {
+                                view! { <span class="state">{move || t("dicabut", "revoked")}</span> }.into_any()
+                            } else {
+                                view! {
+                                    <button type="button" class="button secondary revoke-device" disabled=busy
+                                        on:click=move |_| revoke(target.clone())>
+                                        {move || t("Cabut perangkat", "Revoke device")}
+                                    </button>
+                                }.into_any()
+                            }}
                         </li>
                     }
                 }).collect_view()}

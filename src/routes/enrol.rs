@@ -26,24 +26,7 @@ pub fn EnrolPage() -> impl IntoView {
             busy.set(false);
             match result {
                 Ok(()) => nav.go(Route::Counter),
-                Err(e) => error.set(Some(match e {
-                    EnrolError::Api(ApiError::Unreachable) => t().enrol_offline,
-                    EnrolError::Api(ApiError::Unauthorised(loket_core::ErrorCode::ExpiredCode)) => {
-                        t().enrol_expired_code
-                    }
-                    EnrolError::Api(ApiError::Unauthorised(_)) => t().enrol_bad_code,
-                    EnrolError::Api(ApiError::Refused {
-                        code: loket_core::ErrorCode::OfficeFull,
-                        ..
-                    }) => t().office_full,
-                    EnrolError::Api(ApiError::Refused {
-                        code: loket_core::ErrorCode::TooManyRequests,
-                        ..
-                    }) => t().enrol_too_many,
-                    EnrolError::Api(ApiError::Refused { .. }) => t().enrol_bad_name,
-                    EnrolError::Api(ApiError::Server(_)) => t().enrol_failed,
-                    EnrolError::NotSaved => t().enrol_saved_failed,
-                })),
+                Err(e) => error.set(Some(enrol_error(lang.get_untracked(), &e))),
             }
         });
     };
@@ -52,6 +35,7 @@ pub fn EnrolPage() -> impl IntoView {
         let request = EnrolRequest {
             code: code.get_untracked().trim().to_ascii_uppercase(),
             name: name.get_untracked(),
+            again: None,
         };
         let Some(clean) = request.clean_name().map(str::to_owned) else {
             error.set(Some(t().enrol_bad_name));
@@ -101,5 +85,28 @@ pub fn EnrolPage() -> impl IntoView {
                 </form>
             </section>
         </main>
+    }
+}
+
+/// Why an enrolment did not finish, in the user's language.
+pub fn enrol_error(lang: crate::i18n::Lang, e: &EnrolError) -> &'static str {
+    let t = lang.t();
+    match e {
+        EnrolError::Api(ApiError::Unreachable) => t.enrol_offline,
+        EnrolError::Api(ApiError::Unauthorised(loket_core::ErrorCode::ExpiredCode)) => {
+            t.enrol_expired_code
+        }
+        EnrolError::Api(ApiError::Unauthorised(_)) => t.enrol_bad_code,
+        EnrolError::Api(ApiError::Refused {
+            code: loket_core::ErrorCode::OfficeFull,
+            ..
+        }) => t.office_full,
+        EnrolError::Api(ApiError::Refused {
+            code: loket_core::ErrorCode::TooManyRequests,
+            ..
+        }) => t.enrol_too_many,
+        EnrolError::Api(ApiError::Refused { .. }) => t.enrol_bad_name,
+        EnrolError::Api(ApiError::Server(_)) => t.enrol_failed,
+        EnrolError::NotSaved => t.enrol_saved_failed,
     }
 }

@@ -12,6 +12,10 @@ pub struct EnrolRequest {
     pub code: String,
     /// A name staff recognise, e.g. "Tablet loket 1".
     pub name: String,
+    /// The token this device held before it was revoked: it is enrolled again as the
+    /// same device (its id, its letter, and so its pending work, kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub again: Option<String>,
 }
 
 /// The longest device name, in characters.
@@ -93,6 +97,17 @@ pub struct DeviceInfo {
     pub last_sync_ms: Option<i64>,
     /// The ops it held pending when it last synced.
     pub pending: u32,
+    /// Revoked by the admin: it cannot sync until it is enrolled again.
+    #[serde(default)]
+    pub revoked: bool,
+}
+
+/// The admin revokes a device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeDevice {
+    /// The device.
+    pub device: DeviceId,
 }
 
 impl DeviceInfo {
@@ -129,6 +144,7 @@ mod tests {
         EnrolRequest {
             code: String::new(),
             name: text.into(),
+            again: None,
         }
         .clean_name()
         .map(str::to_owned)
@@ -151,6 +167,7 @@ mod tests {
             letter: DeviceLetter::new("A").unwrap(),
             last_sync_ms,
             pending,
+            revoked: false,
         };
         let now = 10 * LEFT_BEHIND_MS;
         assert!(device(None, 0).left_behind(now), "never synced");

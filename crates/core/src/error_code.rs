@@ -23,6 +23,8 @@ pub enum ErrorCode {
     ExpiredCode,
     /// No device token, or one no device holds.
     Unauthorized,
+    /// The device was revoked by the admin: it keeps its work and is enrolled again.
+    DeviceRevoked,
     /// The device's cursor is past the server's log (the server lost ops).
     CursorAhead,
     /// The device's cursor belongs to another history of the log (a restore).

@@ -78,6 +78,9 @@ impl FromRequestParts<AppState> for AuthDevice {
             .ok_or(ApiError::Unauthorized(
                 "no device holds this token: enrol the device again",
             ))?;
+        if device.revoked {
+            return Err(ApiError::DeviceRevoked);
+        }
         Ok(Self(device))
     }
 }

@@ -60,6 +60,10 @@ pub enum ApiError {
     /// 401 `unauthorized`: no device token, or one no device holds.
     #[error("{0}")]
     Unauthorized(&'static str),
+    /// 401 `device_revoked`: the admin revoked this device; it is enrolled again with a
+    /// new admin code and its old token (`again`), keeping its work.
+    #[error("the admin revoked this device: enrol it again with a new admin code")]
+    DeviceRevoked,
     /// 409 `cursor_ahead` / `history_changed` / `op_id_taken`, or 422 `too_many_ops` /
     /// `repeated_in_push` / `wrong_office` / `wrong_device` / `wrong_letter`: a sync that
     /// cannot be taken as a whole (one op the server cannot take never causes this).
@@ -119,6 +123,7 @@ impl ApiError {
             Self::BadCode => (S::UNAUTHORIZED, ErrorCode::BadCode),
             Self::ExpiredCode => (S::UNAUTHORIZED, ErrorCode::ExpiredCode),
             Self::Unauthorized(_) => (S::UNAUTHORIZED, ErrorCode::Unauthorized),
+            Self::DeviceRevoked => (S::UNAUTHORIZED, ErrorCode::DeviceRevoked),
             Self::Sync(e) => {
                 let code = e.code();
                 let status = match e {

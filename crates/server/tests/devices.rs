@@ -5,7 +5,7 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{OFFICE, TestApp};
+use common::{OFFICE, TestApp, issue};
 use loket_server::{AppState, reset_admin_code};
 use serde_json::json;
 
@@ -358,6 +358,88 @@ async fn the_admin_lists_devices_with_their_last_sync_and_pending_work() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
+/// A lost tablet: the admin revokes it and its token stops working at once (sync and the
+/// live stream); enrolled again with a new code and its old token, it is the same device
+/// (id, letter), and the work it kept reaches the log once. The old token is then dead.
+async fn a_revoked_device_is_refused_and_enrolled_again_as_itself() {
+    let app = TestApp::start().await;
+    let tablet = app.enrol("Loket 1").await;
+    let admin = app.admin_on(&tablet).await;
+    let admin = (admin.0.as_str(), admin.1.as_str());
+    let kiosk = app.enrol("Kios").await;
+    assert_eq!(app.sync(&kiosk, 0, &[]).await.0, StatusCode::OK);
+
+    let revoke = json!({"device": kiosk.id});
+    let (status, _, body) = app
+        .staff_call(
+            Method::POST,
+            "/api/devices/revoke",
+            &tablet,
+            Some(admin),
+            Some(&revoke),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let kept = issue(&kiosk, 1);
+    let (status, body) = app.sync(&kiosk, 0, std::slice::from_ref(&kept)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["error"], "device_revoked");
+    let (status, _, _) = app
+        .staff_call(Method::GET, "/api/events", &kiosk, None, None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.count("ops").await, 1, "only the admin's account");
+    let (_, _, list) = app
+        .staff_call(Method::GET, "/api/devices", &tablet, Some(admin), None)
+        .await;
+    assert_eq!(list[1]["revoked"], true, "{list}");
+
+    // Unknown devices are not revoked, and an old token of nobody enrols nothing.
+    let nobody = json!({"device": "dev-nobody"});
+    let (status, _, _) = app
+        .staff_call(
+            Method::POST,
+            "/api/devices/revoke",
+            &tablet,
+            Some(admin),
+            Some(&nobody),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let code = app.admin_code().await;
+    let (status, body) = app
+        .post(
+            "/api/devices",
+            None,
+            &json!({"code": code, "name": "Kios", "again": "not-a-token"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+
+    let (status, body) = app
+        .post(
+            "/api/devices",
+            None,
+            &json!({"code": code, "name": "Kios pintu masuk", "again": kiosk.token}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["device"], kiosk.id.as_str(), "the same device");
+    assert_eq!(body["letter"], kiosk.letter.as_str());
+    let again = common::Device {
+        token: body["token"].as_str().unwrap().to_owned(),
+        ..kiosk.clone()
+    };
+    for _ in 0..2 {
+        let (status, body) = app.sync(&again, 0, std::slice::from_ref(&kept)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    assert_eq!(app.count("ops").await, 2, "its kept ticket, once");
+    let (status, body) = app.sync(&kiosk, 0, &[]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the old token: {body}");
+    assert_eq!(body["error"], "unauthorized");
+}
+
 both!(
     enrolment_gives_id_letter_office_and_token,
     devices_get_letters_in_enrolment_order,
@@ -370,4 +452,5 @@ both!(
     an_expired_code_is_refused_and_counted,
     the_admin_makes_codes_and_sees_refused_attempts,
     the_admin_lists_devices_with_their_last_sync_and_pending_work,
+    a_revoked_device_is_refused_and_enrolled_again_as_itself,
 );

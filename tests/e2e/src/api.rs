@@ -43,6 +43,7 @@ impl Device {
             .json(&EnrolRequest {
                 code: code.to_owned(),
                 name: name.to_owned(),
+                again: None,
             })
             .send()
             .await;

@@ -20,7 +20,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use loket_core::enrol::{
     AdminCodeIssued, DeviceInfo, EnrolFailure, EnrolFailures, EnrolRequest, Enrolment,
-    FAILURES_SHOWN, FailureReason, MAX_NAME,
+    FAILURES_SHOWN, FailureReason, MAX_NAME, RevokeDevice,
 };
 use loket_core::roles::Action;
 use loket_core::{OfficeCode, StaffId};
@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/devices", post(enrol).get(list))
         .route("/devices/codes", post(make_code))
+        .route("/devices/revoke", post(revoke))
         .route("/devices/failures", get(failures))
 }
 
@@ -92,17 +93,37 @@ async fn enrol(
         .await?
         .ok_or_else(|| ApiError::Internal(format!("office {office} is not in the database")))?;
     let token = new_token()?;
-    let device = state
-        .store()
-        .enrol_device(
-            &office,
-            &new_device_id()?,
-            name,
-            &sha256_hex(&token),
-            &hash,
-            now,
-        )
-        .await?;
+    let device = match request.again.as_deref() {
+        // The same device again (it was revoked, or lost its token): found by its old
+        // token, in the office the code is for, keeping its id and letter.
+        Some(old) => {
+            let known = state
+                .store()
+                .device_by_token_hash(&sha256_hex(old))
+                .await?
+                .filter(|d| d.office == office)
+                .ok_or(ApiError::Unauthorized(
+                    "no device of this office held that token: enrol it as a new device",
+                ))?;
+            state
+                .store()
+                .enrol_again(&known, name, &sha256_hex(&token), &hash, now)
+                .await?
+        }
+        None => {
+            state
+                .store()
+                .enrol_device(
+                    &office,
+                    &new_device_id()?,
+                    name,
+                    &sha256_hex(&token),
+                    &hash,
+                    now,
+                )
+                .await?
+        }
+    };
     let actor = StaffId::new(ENROLLING_ACTOR)
         .map_err(|e| ApiError::Internal(format!("bad built-in actor: {e}")))?;
     tracing::info!(office = %office, device = %device.id, letter = %device.letter, "device enrolled");
@@ -169,6 +190,29 @@ async fn list(
 ) -> Result<Json<Vec<DeviceInfo>>, ApiError> {
     staff.may(&state, Action::Administer).await?;
     Ok(Json(state.store().devices(&staff.credential.office).await?))
+}
+
+/// `POST /api/devices/revoke`: the admin revokes a device of the office (a lost tablet). Its
+/// token stops working at once, its live stream ends; its staff credentials stay as they
+/// are (revoke those too when the tablet is lost for good). 404 for a device the office
+/// does not have.
+async fn revoke(
+    State(state): State<AppState>,
+    staff: AuthStaff,
+    Json(request): Json<RevokeDevice>,
+) -> Result<StatusCode, ApiError> {
+    staff.may(&state, Action::Administer).await?;
+    let office = &staff.credential.office;
+    if !state
+        .store()
+        .revoke_device(office, &request.device, now_ms())
+        .await?
+    {
+        return Err(ApiError::NotFound(format!("device {}", request.device)));
+    }
+    state.streams().end(&request.device);
+    tracing::info!(office = %office, device = %request.device, staff = %staff.credential.staff, "device revoked");
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /api/devices/failures`: the office's refused enrolments, for its admin.

@@ -56,6 +56,14 @@ impl Streams {
         rx
     }
 
+    /// Ends the stream of `device`, if it has one (it was revoked).
+    pub fn end(&self, device: &DeviceId) {
+        self.open
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(device);
+    }
+
     /// Ends every stream, now and for any opened later (the server is stopping).
     pub fn stop(&self) {
         self.stop.send_replace(true);

@@ -5,7 +5,7 @@
 //! [`Backend::enrol_device`](super::Backend::enrol_device), in the transaction that gives
 //! the device its letter, so two devices cannot both spend one code.
 
-use super::{StoreError, corrupt, id_of};
+use super::{Device, StoreError, corrupt, id_of};
 use loket_core::enrol::{DeviceInfo, EnrolFailure, FailureReason};
 use loket_core::{DeviceId, DeviceLetter, OfficeCode};
 
@@ -54,11 +54,12 @@ pub(super) fn failure_of(
 pub(super) const SPEND_CODE: &str =
     "DELETE FROM admin_codes WHERE hash = $1 AND office = $2 AND expires_ms > $3";
 
-/// A device row for the admin's list: `(id, name, letter, last_sync_ms, pending)`.
-pub(super) type DeviceInfoRow = (String, String, String, Option<i64>, i64);
+/// A device row for the admin's list: `(id, name, letter, last_sync_ms, pending,
+/// revoked_ms)`.
+pub(super) type DeviceInfoRow = (String, String, String, Option<i64>, i64, Option<i64>);
 
 pub(super) fn device_info_of(
-    (id, name, letter, last_sync_ms, pending): DeviceInfoRow,
+    (id, name, letter, last_sync_ms, pending, revoked_ms): DeviceInfoRow,
 ) -> Result<DeviceInfo, StoreError> {
     Ok(DeviceInfo {
         device: id_of("device", &id, DeviceId::new(id.clone()))?,
@@ -66,6 +67,7 @@ pub(super) fn device_info_of(
         letter: id_of("device", &id, DeviceLetter::new(letter))?,
         last_sync_ms,
         pending: u32::try_from(pending).unwrap_or(0),
+        revoked: revoked_ms.is_some(),
     })
 }
 
@@ -108,6 +110,24 @@ pub trait Enrolments {
         at_ms: i64,
         pending: u32,
     ) -> Result<(), StoreError>;
+    /// Revokes `device` of `office`; `false` when the office has no such device.
+    async fn revoke_device(
+        &self,
+        office: &OfficeCode,
+        device: &DeviceId,
+        now_ms: i64,
+    ) -> Result<bool, StoreError>;
+    /// Enrols `device` again (revoked or not) with a new token and name, spending the admin
+    /// code with hash `code_hash` in the same transaction ([`StoreError::CodeSpent`] and
+    /// nothing written when it no longer works). Its id and letter stay.
+    async fn enrol_again(
+        &self,
+        device: &Device,
+        name: &str,
+        token_hash: &str,
+        code_hash: &str,
+        now_ms: i64,
+    ) -> Result<Device, StoreError>;
     /// The office's devices, in enrolment order.
     async fn devices(&self, office: &OfficeCode) -> Result<Vec<DeviceInfo>, StoreError>;
     /// How many refused enrolments since `since_ms`, and the newest `limit` of them.
@@ -251,12 +271,64 @@ macro_rules! enrolment_for {
                 Ok(())
             }
 
+            async fn revoke_device(
+                &self,
+                office: &loket_core::OfficeCode,
+                device: &loket_core::DeviceId,
+                now_ms: i64,
+            ) -> Result<bool, $crate::store::StoreError> {
+                let done = sqlx::query(
+                    "UPDATE devices SET revoked_ms = COALESCE(revoked_ms, $1)
+                     WHERE office = $2 AND id = $3",
+                )
+                .bind(now_ms)
+                .bind(office.as_str())
+                .bind(device.as_str())
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn enrol_again(
+                &self,
+                device: &$crate::store::Device,
+                name: &str,
+                token_hash: &str,
+                code_hash: &str,
+                now_ms: i64,
+            ) -> Result<$crate::store::Device, $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let spent = sqlx::query($crate::store::enrolment::SPEND_CODE)
+                    .bind(code_hash)
+                    .bind(device.office.as_str())
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                if spent.rows_affected() != 1 {
+                    return Err($crate::store::StoreError::CodeSpent);
+                }
+                sqlx::query(
+                    "UPDATE devices SET token_hash = $1, name = $2, revoked_ms = NULL WHERE id = $3",
+                )
+                .bind(token_hash)
+                .bind(name)
+                .bind(device.id.as_str())
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok($crate::store::Device {
+                    name: name.to_owned(),
+                    revoked: false,
+                    ..device.clone()
+                })
+            }
+
             async fn devices(
                 &self,
                 office: &loket_core::OfficeCode,
             ) -> Result<Vec<loket_core::enrol::DeviceInfo>, $crate::store::StoreError> {
                 let rows: Vec<$crate::store::enrolment::DeviceInfoRow> = sqlx::query_as(
-                    "SELECT id, name, letter, last_sync_ms, CAST(pending AS BIGINT) FROM devices
+                    "SELECT id, name, letter, last_sync_ms, CAST(pending AS BIGINT), revoked_ms FROM devices
                      WHERE office = $1 ORDER BY created_at, id",
                 )
                 .bind(office.as_str())

@@ -98,6 +98,8 @@ pub struct Device {
     pub name: String,
     /// The letter in front of its ticket numbers.
     pub letter: DeviceLetter,
+    /// Revoked by the admin: its token works only to enrol it again.
+    pub revoked: bool,
 }
 
 /// What deciding pushes needs of an office's log, read in one transaction.
@@ -481,6 +483,28 @@ impl Store {
         each!(self.note_sync(device, at_ms, pending))
     }
 
+    /// See [`Enrolments::revoke_device`].
+    pub async fn revoke_device(
+        &self,
+        office: &OfficeCode,
+        device: &DeviceId,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        each!(self.revoke_device(office, device, now_ms))
+    }
+
+    /// See [`Enrolments::enrol_again`].
+    pub async fn enrol_again(
+        &self,
+        device: &Device,
+        name: &str,
+        token_hash: &str,
+        code_hash: &str,
+        now_ms: i64,
+    ) -> Result<Device, StoreError> {
+        each!(self.enrol_again(device, name, token_hash, code_hash, now_ms))
+    }
+
     /// See [`Enrolments::devices`].
     pub async fn devices(&self, office: &OfficeCode) -> Result<Vec<DeviceInfo>, StoreError> {
         each!(self.devices(office))
@@ -552,14 +576,15 @@ fn office_of((code, name, utc_offset_minutes): OfficeRow) -> Result<Office, Stor
 }
 
 /// A device row: `(id, office, name, letter)`.
-type DeviceRow = (String, String, String, String);
+type DeviceRow = (String, String, String, String, Option<i64>);
 
-fn device_of((id, office, name, letter): DeviceRow) -> Result<Device, StoreError> {
+fn device_of((id, office, name, letter, revoked_ms): DeviceRow) -> Result<Device, StoreError> {
     Ok(Device {
         id: id_of("device", &id, DeviceId::new(id.clone()))?,
         office: id_of("device", &id, OfficeCode::new(office))?,
         name,
         letter: id_of("device", &id, DeviceLetter::new(letter))?,
+        revoked: revoked_ms.is_some(),
     })
 }
 

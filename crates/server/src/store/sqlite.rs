@@ -209,15 +209,17 @@ impl Backend for SqliteStore {
             office: office.clone(),
             name: name.to_owned(),
             letter,
+            revoked: false,
         })
     }
 
     async fn device_by_token_hash(&self, hash: &str) -> Result<Option<Device>, StoreError> {
-        let row: Option<DeviceRow> =
-            sqlx::query_as("SELECT id, office, name, letter FROM devices WHERE token_hash = ?")
-                .bind(hash)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<DeviceRow> = sqlx::query_as(
+            "SELECT id, office, name, letter, revoked_ms FROM devices WHERE token_hash = ?",
+        )
+        .bind(hash)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(device_of).transpose()
     }
 
