@@ -585,20 +585,12 @@ impl AppState {
 
     /// Enrols this device at the office and remembers it.
     pub async fn enrol(self, code: String, name: String) -> Result<(), EnrolError> {
-        let request = loket_core::enrol::EnrolRequest {
+        self.enrol_with(loket_core::enrol::EnrolRequest {
             code,
             name,
             again: None,
-        };
-        let enrolment = api::enrol(&request).await.map_err(EnrolError::Api)?;
-        let db = self.db().ok_or(EnrolError::NotSaved)?;
-        db.save_enrolment(&enrolment).await.map_err(|e| {
-            leptos::logging::error!("saving the enrolment failed: {e}");
-            EnrolError::NotSaved
-        })?;
-        self.enrolment.set(Some(enrolment));
-        self.trigger_sync();
-        Ok(())
+        })
+        .await
     }
 
     /// Enrols this revoked device again, as itself (its id, letter and pending work kept),
@@ -607,7 +599,12 @@ impl AppState {
         let again = self
             .enrolment
             .with_untracked(|e| e.as_ref().map(|e| e.token.clone()));
-        let request = loket_core::enrol::EnrolRequest { code, name, again };
+        self.enrol_with(loket_core::enrol::EnrolRequest { code, name, again })
+            .await
+    }
+
+    /// Sends an enrolment, keeps what the server answered, and syncs.
+    async fn enrol_with(self, request: loket_core::enrol::EnrolRequest) -> Result<(), EnrolError> {
         let enrolment = api::enrol(&request).await.map_err(EnrolError::Api)?;
         let db = self.db().ok_or(EnrolError::NotSaved)?;
         db.save_enrolment(&enrolment).await.map_err(|e| {

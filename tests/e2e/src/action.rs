@@ -68,6 +68,19 @@ pub async fn enrol(p: &Profile, admin_code: &str, device_name: &str) {
     check::exists(p, "#issue-ticket").await;
 }
 
+/// Two counter tablets of one office ("tablet-1" with the first admin, "tablet-2"),
+/// each enrolled with its own code and the operator signed in on both.
+pub async fn two_tablets(
+    chromedriver: &crate::Chromedriver,
+    server: &crate::Server,
+) -> (Profile, Profile) {
+    let one = Profile::open(chromedriver, server, "tablet-1").await;
+    let two = Profile::open(chromedriver, server, "tablet-2").await;
+    enrol(&one, &server.admin_code(), "Tablet loket 1").await;
+    enrol(&two, &server.admin_code(), "Tablet loket 2").await;
+    (one, two)
+}
+
 /// Enrols the tablet and waits for the lock screen.
 pub async fn enrol_only(p: &Profile, admin_code: &str, device_name: &str) {
     open(p, "/").await;

@@ -24,10 +24,7 @@ async fn conflicts(p: &Profile) -> String {
 async fn two_operators_call_one_number_offline_and_the_later_one_is_told() {
     let mut server = Server::start().await;
     let chromedriver = Chromedriver::start().await;
-    let one = Profile::open(&chromedriver, &server, "tablet-1").await;
-    let two = Profile::open(&chromedriver, &server, "tablet-2").await;
-    action::enrol(&one, &server.admin_code(), "Tablet loket 1").await;
-    action::enrol(&two, &server.admin_code(), "Tablet loket 2").await;
+    let (one, two) = action::two_tablets(&chromedriver, &server).await;
     check::service_worker_controls(&one).await;
     check::service_worker_controls(&two).await;
     let number = action::issue_ticket(&one).await;

@@ -12,10 +12,7 @@ const AT_ONCE: Duration = Duration::from_secs(1);
 async fn a_step_on_one_tablet_shows_on_another_within_a_second() {
     let mut server = Server::start().await;
     let chromedriver = Chromedriver::start().await;
-    let one = Profile::open(&chromedriver, &server, "tablet-1").await;
-    let two = Profile::open(&chromedriver, &server, "tablet-2").await;
-    action::enrol(&one, &server.admin_code(), "Tablet loket 1").await;
-    action::enrol(&two, &server.admin_code(), "Tablet loket 2").await;
+    let (one, two) = action::two_tablets(&chromedriver, &server).await;
 
     listening(&two).await;
     let number = action::issue_ticket(&one).await;

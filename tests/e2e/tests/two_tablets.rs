@@ -2,16 +2,13 @@
 //! list in the same order on both, no number issued twice, and a call made on one tablet
 //! reaches the other.
 
-use loket_e2e::{Chromedriver, Profile, Server, action, check, find};
+use loket_e2e::{Chromedriver, Server, action, check, find};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_tablets_offline_converge_without_duplicate_numbers() {
     let mut server = Server::start().await;
     let chromedriver = Chromedriver::start().await;
-    let one = Profile::open(&chromedriver, &server, "tablet-1").await;
-    let two = Profile::open(&chromedriver, &server, "tablet-2").await;
-    action::enrol(&one, &server.admin_code(), "Tablet loket 1").await;
-    action::enrol(&two, &server.admin_code(), "Tablet loket 2").await;
+    let (one, two) = action::two_tablets(&chromedriver, &server).await;
     check::service_worker_controls(&one).await;
     check::service_worker_controls(&two).await;
 
