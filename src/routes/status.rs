@@ -264,7 +264,7 @@ pub fn StatusPage() -> impl IntoView {
                     <label>
                         {move || t("Kode cek", "Check code")}
                         <input id="status-code" type="text" autocapitalize="characters" autocomplete="off"
-                            maxlength="12" placeholder="K7Q2-M9XA" prop:value=code
+                            maxlength=loket_core::ticket::MAX_TYPED_CHECK_CODE placeholder="K7Q2-M9XA" prop:value=code
                             on:input=move |ev| code.set(event_target_value(&ev)) />
                     </label>
                 </div>

@@ -63,6 +63,10 @@ const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 /// Characters in a check code (5 bits each).
 pub const CHECK_CODE_LEN: usize = 8;
 
+/// The most characters a typed check code may have: its symbols with a dash or spaces
+/// between them. The status form's field takes no more.
+pub const MAX_TYPED_CHECK_CODE: usize = 2 * CHECK_CODE_LEN;
+
 impl CheckCode {
     /// Eight characters from the last 40 bits of the op id (the random part of a UUIDv7
     /// is its last 62 bits, and 12 more).
@@ -85,7 +89,7 @@ impl CheckCode {
     /// I/L → 1). `None` when what is left is not [`CHECK_CODE_LEN`] symbols of the alphabet.
     pub fn parse(typed: &str) -> Option<Self> {
         // Bounded before it is scanned: a code with spaces is short, a megabyte is not a code.
-        if typed.len() > 4 * CHECK_CODE_LEN {
+        if typed.len() > MAX_TYPED_CHECK_CODE {
             return None;
         }
         let code: String = typed
