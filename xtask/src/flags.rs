@@ -14,6 +14,9 @@ USAGE:
                                                      browser, e2e (may be repeated)
     cargo xtask build                    only build: the release app into dist/ and the release server
     cargo xtask bench                    bundle sizes against the budget, store and sync benches
+    cargo xtask soak [--schedules <n>]   the fault harness's long run: n schedules (default 1000) of
+                                         tablets against a real server through a faulty network,
+                                         half on SQLite, half on PostgreSQL, with the counts
     cargo xtask tools                    only install / check the tools
     cargo xtask pg                       start a throwaway PostgreSQL like the tests', print its URL
                                          (for LOKET_TEST_POSTGRES_URL); Enter or Ctrl-C deletes it
@@ -32,6 +35,8 @@ pub enum Command {
     Build,
     /// Print the bundle sizes and run the benchmarks.
     Bench,
+    /// Run the fault harness's schedules, many of them.
+    Soak { schedules: u64 },
     /// Install or check the tools, nothing else.
     Tools,
     /// Start a throwaway PostgreSQL server and keep it until Enter or Ctrl-C.
@@ -57,6 +62,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         "test" | "ci" => parse_test(rest),
         "build" => no_args("build", &rest).map(|()| Command::Build),
         "bench" => no_args("bench", &rest).map(|()| Command::Bench),
+        "soak" => parse_soak(&rest),
         "tools" => no_args("tools", &rest).map(|()| Command::Tools),
         "pg" => no_args("pg", &rest).map(|()| Command::Pg),
         other => Err(format!("unknown command `{other}`")),
@@ -87,6 +93,26 @@ fn parse_test(rest: Vec<String>) -> Result<Command, String> {
     Ok(Command::Test { quick, step })
 }
 
+/// Schedules of a soak unless `--schedules` says otherwise.
+const SOAK_SCHEDULES: u64 = 1000;
+
+fn parse_soak(rest: &[String]) -> Result<Command, String> {
+    match rest {
+        [] => Ok(Command::Soak {
+            schedules: SOAK_SCHEDULES,
+        }),
+        [flag, n] if flag == "--schedules" => n
+            .parse()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(|schedules| Command::Soak { schedules })
+            .ok_or_else(|| format!("`--schedules` needs a whole number above 0, got `{n}`")),
+        [arg, ..] => Err(format!(
+            "unexpected argument `{arg}` for `cargo xtask soak`"
+        )),
+    }
+}
+
 fn no_args(command: &str, rest: &[String]) -> Result<(), String> {
     match rest.first() {
         None => Ok(()),
@@ -112,6 +138,8 @@ mod tests {
         check("bench", Ok(Command::Bench));
         check("tools", Ok(Command::Tools));
         check("pg", Ok(Command::Pg));
+        check("soak", Ok(Command::Soak { schedules: 1000 }));
+        check("soak --schedules 20", Ok(Command::Soak { schedules: 20 }));
         check("build", Ok(Command::Build));
         check(
             "test",
@@ -149,6 +177,14 @@ mod tests {
             Err("unexpected argument `--fast` for `cargo xtask test`"),
         );
         check("test --step", Err("`--step` needs a step name"));
+        check(
+            "soak --schedules 0",
+            Err("`--schedules` needs a whole number above 0, got `0`"),
+        );
+        check(
+            "soak --seeds 3",
+            Err("unexpected argument `--seeds` for `cargo xtask soak`"),
+        );
         check(
             "bench now",
             Err("`cargo xtask bench` takes no arguments, got `now`"),

@@ -57,6 +57,7 @@ fn dispatch(command: flags::Command) -> Result<()> {
             build::build_server(&sh).map(drop)
         }
         flags::Command::Bench => bench::bench(&sh),
+        flags::Command::Soak { schedules } => test::soak(&sh, schedules),
         flags::Command::Tools => tools::ensure_tools(&sh, tools::Need::EVERYTHING),
         flags::Command::Pg => postgres::serve(&sh),
     }

@@ -222,6 +222,29 @@ fn e2e(sh: &Shell) -> Result<()> {
     Ok(())
 }
 
+/// `cargo xtask soak`: the fault harness (`tests/e2e/tests/faults.rs`) with `schedules`
+/// schedules instead of the bounded run `test` makes, printing the counts as it goes.
+pub fn soak(sh: &Shell, schedules: u64) -> Result<()> {
+    ensure_tools(sh, Need::EVERYTHING)?;
+    build_app(sh)?;
+    let server = build_server(sh)?;
+    let pg = Throwaway::start(sh)?;
+    step(format!("fault harness: {schedules} schedules"));
+    let started = Instant::now();
+    e2e_env(
+        cmd!(sh, "cargo test -p loket-e2e --test faults -- --nocapture"),
+        &server,
+    )
+    .env(postgres::URL_VAR, pg.url())
+    .env("LOKET_FAULT_SCHEDULES", schedules.to_string())
+    .run()?;
+    step(format!(
+        "soak: {schedules} schedules in {}",
+        duration(started.elapsed())
+    ));
+    Ok(())
+}
+
 /// The environment the end-to-end tests (and the sync bench) read: which server binary to
 /// start, which built app it serves, and which chromedriver drives the browser.
 pub fn e2e_env<'a>(cmd: xshell::Cmd<'a>, server: &std::path::Path) -> xshell::Cmd<'a> {

@@ -187,6 +187,13 @@ impl AppState {
         }
     }
 
+    /// Forgets when `device` last synced, so its next sync is written down: after it is
+    /// enrolled again, that write is what closes the window for repeating the enrolment.
+    pub fn forget_synced(&self, device: &loket_core::DeviceId) {
+        let mut synced = self.synced.lock().unwrap_or_else(|p| p.into_inner());
+        synced.remove(device);
+    }
+
     /// Hours a new admin code works.
     pub fn admin_code_hours(&self) -> u32 {
         self.admin_code_hours

@@ -440,6 +440,89 @@ async fn a_revoked_device_is_refused_and_enrolled_again_as_itself() {
     assert_eq!(body["error"], "unauthorized");
 }
 
+/// Enrolling again is safe to repeat when its answer is lost (the network, a server killed
+/// just after the commit): the tablet still has only its old token, and trying again with
+/// it and the same spent code, or with a fresh code, gives it a working token; the token
+/// whose answer was lost is dead. Once the new token has synced, the old one enrols nothing.
+async fn enrolling_again_survives_a_lost_answer() {
+    let app = TestApp::start().await;
+    let tablet = app.enrol("Loket 1").await;
+    let admin = app.admin_on(&tablet).await;
+    let admin = (admin.0.as_str(), admin.1.as_str());
+    let kiosk = app.enrol("Kios").await;
+    let revoke = json!({"device": kiosk.id});
+    let (status, _, body) = app
+        .staff_call(
+            Method::POST,
+            "/api/devices/revoke",
+            &tablet,
+            Some(admin),
+            Some(&revoke),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let kept = issue(&kiosk, 1);
+
+    let code = app.admin_code().await;
+    let again = json!({"code": code, "name": "Kios", "again": kiosk.token});
+    let (status, lost) = app.post("/api/devices", None, &again).await;
+    assert_eq!(status, StatusCode::CREATED, "{lost}");
+    // The answer never arrived: the same request again.
+    let (status, body) = app.post("/api/devices", None, &again).await;
+    assert_eq!(status, StatusCode::CREATED, "the same code again: {body}");
+    assert_eq!(body["device"], kiosk.id.as_str(), "the same device");
+    assert_ne!(body["token"], lost["token"], "a token of its own");
+    let lost = common::Device {
+        token: lost["token"].as_str().unwrap().to_owned(),
+        ..kiosk.clone()
+    };
+    let (status, _) = app.sync(&lost, 0, &[]).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the token whose answer was lost"
+    );
+    // Lost again; this time the person asks the admin for a fresh code.
+    let fresh = app.admin_code().await;
+    let (status, body) = app
+        .post(
+            "/api/devices",
+            None,
+            &json!({"code": fresh, "name": "Kios", "again": kiosk.token}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "a fresh code and the old token: {body}"
+    );
+    let current = common::Device {
+        token: body["token"].as_str().unwrap().to_owned(),
+        ..kiosk.clone()
+    };
+    let (status, body) = app.sync(&current, 0, std::slice::from_ref(&kept)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(app.count("ops").await, 2, "its kept ticket, once");
+
+    // The new token is heard from: the old one and the spent codes enrol nothing more.
+    for code in [code, fresh] {
+        let (status, body) = app
+            .post(
+                "/api/devices",
+                None,
+                &json!({"code": code, "name": "Kios", "again": kiosk.token}),
+            )
+            .await;
+        assert!(status.is_client_error(), "{status} {body}");
+    }
+    let (status, body) = app.sync(&current, 0, &[]).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the working token still works: {body}"
+    );
+}
+
 both!(
     enrolment_gives_id_letter_office_and_token,
     devices_get_letters_in_enrolment_order,
@@ -453,4 +536,5 @@ both!(
     the_admin_makes_codes_and_sees_refused_attempts,
     the_admin_lists_devices_with_their_last_sync_and_pending_work,
     a_revoked_device_is_refused_and_enrolled_again_as_itself,
+    enrolling_again_survives_a_lost_answer,
 );

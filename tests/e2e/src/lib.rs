@@ -26,6 +26,7 @@ pub mod admin_code;
 pub mod api;
 mod browser;
 pub mod check;
+pub mod faults;
 pub mod find;
 pub mod load;
 pub mod postgres;

@@ -144,6 +144,11 @@ impl Server {
             .unwrap_or_else(|| panic!("`loket-server reset-admin-code` printed no code:\n{text}"))
     }
 
+    /// The port it listens on (the same after a restart).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     /// The SQLite file, to check what the server stored.
     pub fn db_path(&self) -> PathBuf {
         self.dir.path().join("loket.db")
@@ -176,6 +181,20 @@ impl Server {
             "loket-server {args:?} failed:\n{text}"
         );
         text
+    }
+
+    /// Kills the server outright (SIGKILL: a power cut, the OOM killer), whatever it was
+    /// doing, and reaps it. Does nothing if it is not running.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            signal(&child, libc::SIGKILL);
+            let _ = child.wait();
+        }
+    }
+
+    /// Whether the server process is running (started and not stopped or killed).
+    pub fn is_running(&self) -> bool {
+        self.child.is_some()
     }
 
     /// Stops the server as an init system would (SIGTERM) and waits for it to exit.

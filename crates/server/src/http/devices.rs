@@ -12,6 +12,7 @@ use crate::AppState;
 use crate::auth::{new_device_id, new_token, random_bytes, sha256_hex};
 use crate::error::{ApiError, Json};
 use crate::http::staff::AuthStaff;
+use crate::store::Device;
 use crate::throttle::ClientAddr;
 use crate::{MadeBy, admin_code, new_admin_code};
 use axum::Router;
@@ -71,6 +72,26 @@ async fn enrol(
         .check(office.clone())
         .map_err(ApiError::TooManyRequests)?;
     let now = now_ms();
+    if stored.is_none()
+        && let Some(old) = request.again.as_deref()
+    {
+        // The same request again after its answer was lost: the code is spent, by this
+        // very device, and the tablet still has only its old token.
+        let token = new_token()?;
+        let window_ms = i64::from(state.admin_code_hours()) * 3_600_000;
+        let repeated = state
+            .store()
+            .repeat_enrol_again(
+                &sha256_hex(old),
+                &hash,
+                &sha256_hex(&token),
+                now - window_ms,
+            )
+            .await?;
+        if let Some(device) = repeated {
+            return enrolled(&state, device, token).await;
+        }
+    }
     let Some(code) = stored else {
         refused(&state, &office, client, FailureReason::WrongCode).await?;
         return Err(ApiError::BadCode);
@@ -87,19 +108,15 @@ async fn enrol(
             max: MAX_NAME,
         });
     };
-    let info = state
-        .store()
-        .office(&office)
-        .await?
-        .ok_or_else(|| ApiError::Internal(format!("office {office} is not in the database")))?;
     let token = new_token()?;
     let device = match request.again.as_deref() {
         // The same device again (it was revoked, or lost its token): found by its old
         // token, in the office the code is for, keeping its id and letter.
         Some(old) => {
+            let presented = sha256_hex(old);
             let known = state
                 .store()
-                .device_by_token_hash(&sha256_hex(old))
+                .device_for_again(&presented)
                 .await?
                 .filter(|d| d.office == office)
                 .ok_or(ApiError::Unauthorized(
@@ -107,7 +124,7 @@ async fn enrol(
                 ))?;
             state
                 .store()
-                .enrol_again(&known, name, &sha256_hex(&token), &hash, now)
+                .enrol_again(&known, name, &sha256_hex(&token), &presented, &hash, now)
                 .await?
         }
         None => {
@@ -124,6 +141,22 @@ async fn enrol(
                 .await?
         }
     };
+    enrolled(&state, device, token).await
+}
+
+/// The answer to an enrolment: the device, its office and its new token.
+async fn enrolled(
+    state: &AppState,
+    device: Device,
+    token: String,
+) -> Result<(StatusCode, Json<Enrolment>), ApiError> {
+    state.forget_synced(&device.id);
+    let office = &device.office;
+    let info = state
+        .store()
+        .office(office)
+        .await?
+        .ok_or_else(|| ApiError::Internal(format!("office {office} is not in the database")))?;
     let actor = StaffId::new(ENROLLING_ACTOR)
         .map_err(|e| ApiError::Internal(format!("bad built-in actor: {e}")))?;
     tracing::info!(office = %office, device = %device.id, letter = %device.letter, "device enrolled");

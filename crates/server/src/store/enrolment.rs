@@ -119,15 +119,33 @@ pub trait Enrolments {
     ) -> Result<bool, StoreError>;
     /// Enrols `device` again (revoked or not) with a new token and name, spending the admin
     /// code with hash `code_hash` in the same transaction ([`StoreError::CodeSpent`] and
-    /// nothing written when it no longer works). Its id and letter stay.
+    /// nothing written when it no longer works). Its id and letter stay; the token it came
+    /// with (`presented_hash`) and the code are kept until the new token is heard from, for
+    /// [`Enrolments::repeat_enrol_again`].
     async fn enrol_again(
         &self,
         device: &Device,
         name: &str,
         token_hash: &str,
+        presented_hash: &str,
         code_hash: &str,
         now_ms: i64,
     ) -> Result<Device, StoreError>;
+    /// The device a token names for enrolling again: its current token, or the one it was
+    /// enrolled again from while the new one has not been heard from (the answer may have
+    /// been lost).
+    async fn device_for_again(&self, presented_hash: &str) -> Result<Option<Device>, StoreError>;
+    /// An enrolment again tried once more with the same old token and the same (spent) code
+    /// after its answer was lost: the device gets `token_hash` as its token, if it was
+    /// enrolled again from that token with that code after `since_ms` and has not synced
+    /// with the new token since. `None` changes nothing.
+    async fn repeat_enrol_again(
+        &self,
+        presented_hash: &str,
+        code_hash: &str,
+        token_hash: &str,
+        since_ms: i64,
+    ) -> Result<Option<Device>, StoreError>;
     /// The office's devices, in enrolment order.
     async fn devices(&self, office: &OfficeCode) -> Result<Vec<DeviceInfo>, StoreError>;
     /// How many refused enrolments since `since_ms`, and the newest `limit` of them.
@@ -262,7 +280,12 @@ macro_rules! enrolment_for {
                 at_ms: i64,
                 pending: u32,
             ) -> Result<(), $crate::store::StoreError> {
-                sqlx::query("UPDATE devices SET last_sync_ms = $1, pending = $2 WHERE id = $3")
+                // A sync with the token means it arrived: an enrolment again can no longer be repeated.
+                sqlx::query(
+                    "UPDATE devices SET last_sync_ms = $1, pending = $2,
+                         previous_token_hash = NULL, again_code_hash = NULL, again_ms = NULL
+                     WHERE id = $3",
+                )
                     .bind(at_ms)
                     .bind(i64::from(pending))
                     .bind(device.as_str())
@@ -294,6 +317,7 @@ macro_rules! enrolment_for {
                 device: &$crate::store::Device,
                 name: &str,
                 token_hash: &str,
+                presented_hash: &str,
                 code_hash: &str,
                 now_ms: i64,
             ) -> Result<$crate::store::Device, $crate::store::StoreError> {
@@ -308,10 +332,15 @@ macro_rules! enrolment_for {
                     return Err($crate::store::StoreError::CodeSpent);
                 }
                 sqlx::query(
-                    "UPDATE devices SET token_hash = $1, name = $2, revoked_ms = NULL WHERE id = $3",
+                    "UPDATE devices SET token_hash = $1, name = $2, revoked_ms = NULL,
+                         previous_token_hash = $3, again_code_hash = $4, again_ms = $5
+                     WHERE id = $6",
                 )
                 .bind(token_hash)
                 .bind(name)
+                .bind(presented_hash)
+                .bind(code_hash)
+                .bind(now_ms)
                 .bind(device.id.as_str())
                 .execute(&mut *tx)
                 .await?;
@@ -321,6 +350,50 @@ macro_rules! enrolment_for {
                     revoked: false,
                     ..device.clone()
                 })
+            }
+
+            async fn device_for_again(
+                &self,
+                presented_hash: &str,
+            ) -> Result<Option<$crate::store::Device>, $crate::store::StoreError> {
+                let row: Option<$crate::store::DeviceRow> = sqlx::query_as(
+                    "SELECT id, office, name, letter, revoked_ms FROM devices
+                     WHERE token_hash = $1 OR previous_token_hash = $1",
+                )
+                .bind(presented_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map($crate::store::device_of).transpose()
+            }
+
+            async fn repeat_enrol_again(
+                &self,
+                presented_hash: &str,
+                code_hash: &str,
+                token_hash: &str,
+                since_ms: i64,
+            ) -> Result<Option<$crate::store::Device>, $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let row: Option<$crate::store::DeviceRow> = sqlx::query_as(
+                    "SELECT id, office, name, letter, revoked_ms FROM devices
+                     WHERE previous_token_hash = $1 AND again_code_hash = $2 AND again_ms > $3",
+                )
+                .bind(presented_hash)
+                .bind(code_hash)
+                .bind(since_ms)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(row) = row else {
+                    return Ok(None);
+                };
+                let device = $crate::store::device_of(row)?;
+                sqlx::query("UPDATE devices SET token_hash = $1 WHERE id = $2")
+                    .bind(token_hash)
+                    .bind(device.id.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(Some(device))
             }
 
             async fn devices(

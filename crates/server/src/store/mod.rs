@@ -499,10 +499,30 @@ impl Store {
         device: &Device,
         name: &str,
         token_hash: &str,
+        presented_hash: &str,
         code_hash: &str,
         now_ms: i64,
     ) -> Result<Device, StoreError> {
-        each!(self.enrol_again(device, name, token_hash, code_hash, now_ms))
+        each!(self.enrol_again(device, name, token_hash, presented_hash, code_hash, now_ms))
+    }
+
+    /// See [`Enrolments::device_for_again`].
+    pub async fn device_for_again(
+        &self,
+        presented_hash: &str,
+    ) -> Result<Option<Device>, StoreError> {
+        each!(self.device_for_again(presented_hash))
+    }
+
+    /// See [`Enrolments::repeat_enrol_again`].
+    pub async fn repeat_enrol_again(
+        &self,
+        presented_hash: &str,
+        code_hash: &str,
+        token_hash: &str,
+        since_ms: i64,
+    ) -> Result<Option<Device>, StoreError> {
+        each!(self.repeat_enrol_again(presented_hash, code_hash, token_hash, since_ms))
     }
 
     /// See [`Enrolments::devices`].
