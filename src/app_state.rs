@@ -3,7 +3,8 @@
 //! them, and wake the sync engine. Business rules stay in `loket-core`.
 
 use crate::api::{self, ApiError};
-use crate::store::{Db, SnapshotText};
+use crate::store::Db;
+use crate::sync_engine::{Engine, SyncStatus};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -22,23 +23,6 @@ use loket_core::{
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
 use std::rc::Rc;
-
-/// Why the last sync failed, for the badge to explain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SyncProblem {
-    /// The server could not be reached.
-    Network,
-    /// The server does not accept this device's token.
-    Auth,
-    /// The server refused or failed.
-    Server,
-    /// What the server sent could not be saved here.
-    Storage,
-    /// The server's log is behind this device's (its database was replaced or restored).
-    Diverged,
-    /// The admin revoked this device: its work stays here until it is enrolled again.
-    Revoked,
-}
 
 /// Why enrolment did not finish.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,30 +79,16 @@ impl ActionError {
     }
 }
 
-/// Sync status for the badge.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SyncStatus {
-    /// Reached the server on the last attempt.
-    pub online: RwSignal<bool>,
-    /// A round trip is under way.
-    pub syncing: RwSignal<bool>,
-    /// The last successful sync.
-    pub last_success: RwSignal<Option<DateTime<Utc>>>,
-    /// The last attempt's failure, cleared on success.
-    pub problem: RwSignal<Option<SyncProblem>>,
-    /// A live stream from the server is open (`live.rs`): others' steps arrive at once.
-    pub live: RwSignal<bool>,
-}
-
 /// Everything the pages share, cheap to copy.
 #[derive(Clone, Copy)]
 pub struct AppState {
     db: StoredValue<Option<Rc<Db>>, LocalStorage>,
-    replica: StoredValue<Replica, LocalStorage>,
-    engine: StoredValue<Rc<Engine>, LocalStorage>,
+    /// Confirmed state, pending ops and cursor: recorded into here, synced by the engine.
+    pub(crate) replica: StoredValue<Replica, LocalStorage>,
+    pub(crate) engine: StoredValue<Rc<Engine>, LocalStorage>,
     /// One op at a time is made, saved and applied: two quick taps get two serials, and no
     /// op reaches a sync before it is on disk.
-    record_lock: StoredValue<Rc<Gate>, LocalStorage>,
+    pub(crate) record_lock: StoredValue<Rc<Gate>, LocalStorage>,
     /// The clock, ticking every 30 s: the service day turns at midnight without a tap.
     pub now: RwSignal<DateTime<Utc>>,
     /// The device's enrolment, once known.
@@ -127,6 +97,8 @@ pub struct AppState {
     pub view: RwSignal<OfficeState>,
     /// How many ops wait to be sent.
     pub pending: RwSignal<usize>,
+    /// The cursor of the confirmed state shown (and on disk): how far into the office's log.
+    pub cursor: RwSignal<u64>,
     /// Sync status.
     pub sync: SyncStatus,
     /// The store loaded (or failed to).
@@ -199,31 +171,20 @@ fn wrong_pin(throttle: &mut PinThrottle, now_ms: i64) -> ActionError {
     }
 }
 
-/// Sync loop bookkeeping, outside the reactive graph.
-#[derive(Default)]
-struct Engine {
-    running: Cell<bool>,
-    wanted: Cell<bool>,
-    failures: Cell<u32>,
-    retry_scheduled: Cell<bool>,
-    next_order: Cell<f64>,
-    /// The cursor of the whole view last written to IndexedDB.
-    snapshot_cursor: Cell<u64>,
-}
-
 /// Lets one async task through at a time on the browser's single thread; the others wait
 /// a few milliseconds and try again (an IndexedDB write takes about that long). Smaller in
 /// the bundle than a general async mutex.
 #[derive(Default)]
-struct Gate {
+pub(crate) struct Gate {
     busy: Cell<bool>,
 }
 
 /// Holds the [`Gate`] until dropped.
-struct GateGuard(Rc<Gate>);
+pub(crate) struct GateGuard(Rc<Gate>);
 
 impl Gate {
-    async fn enter(self: &Rc<Self>) -> GateGuard {
+    /// Waits until nobody else holds the gate, and holds it.
+    pub(crate) async fn enter(self: &Rc<Self>) -> GateGuard {
         while self.busy.replace(true) {
             gloo_timers::future::TimeoutFuture::new(5).await;
         }
@@ -237,11 +198,6 @@ impl Drop for GateGuard {
     }
 }
 
-/// The longest wait between retries while the server is unreachable.
-const MAX_BACKOFF_MS: u32 = 15_000;
-/// Pull other devices' work this often even when nothing happens here.
-pub const POLL_MS: u32 = 20_000;
-
 impl AppState {
     /// Creates the state; call [`AppState::start`] to load the store.
     pub fn new() -> Self {
@@ -254,6 +210,7 @@ impl AppState {
             enrolment: RwSignal::new(None),
             view: RwSignal::new(OfficeState::default()),
             pending: RwSignal::new(0),
+            cursor: RwSignal::new(0),
             sync: SyncStatus::default(),
             ready: RwSignal::new(false),
             storage_failed: RwSignal::new(false),
@@ -558,11 +515,9 @@ impl AppState {
     async fn load(self, name: &str) -> Result<(), crate::store::StoreError> {
         let db = Db::open(name).await?;
         let loaded = db.load().await?;
-        let next = loaded.pending.iter().map(|(o, _)| *o).fold(0.0, f64::max) + 1.0;
-        self.engine.with_value(|e| {
-            e.next_order.set(next);
-            e.snapshot_cursor.set(loaded.snapshot_cursor);
-        });
+        let highest = loaded.pending.iter().map(|(o, _)| *o).fold(0.0, f64::max);
+        self.engine
+            .with_value(|e| e.loaded(highest, loaded.snapshot_cursor));
         let pending = loaded.pending.into_iter().map(|(_, op)| op).collect();
         let replica = Replica::new(loaded.epoch, loaded.confirmed, loaded.cursor, pending);
         self.db.set_value(Some(Rc::new(db)));
@@ -572,14 +527,17 @@ impl AppState {
         Ok(())
     }
 
-    fn publish(self) {
+    /// Shows the replica's view and pending count on the pages.
+    pub(crate) fn publish(self) {
         self.replica.with_value(|r| {
             self.view.set(r.view().clone());
             self.pending.set(r.pending().len());
+            self.cursor.set(r.cursor());
         });
     }
 
-    fn db(self) -> Option<Rc<Db>> {
+    /// The opened store, once loaded.
+    pub(crate) fn db(self) -> Option<Rc<Db>> {
         self.db.get_value()
     }
 
@@ -682,11 +640,7 @@ impl AppState {
             .with_value(|r| r.view().check(&op))
             .map_err(ActionError::Refused)?;
         self.touch();
-        let order = self.engine.with_value(|e| {
-            let o = e.next_order.get();
-            e.next_order.set(o + 1.0);
-            o
-        });
+        let order = self.engine.with_value(|e| e.take_order());
         if let Err(e) = db.record_local(&op, order).await {
             leptos::logging::error!("saving an op failed: {e}");
             return Err(ActionError::SaveFailed);
@@ -750,186 +704,9 @@ impl AppState {
             .ok_or(ActionError::SaveFailed)
     }
 
-    /// The server says where the office's log stands: syncs unless this device is there.
-    pub fn heard(self, head: &loket_core::sync::live::LiveHead) {
-        let there = self
-            .replica
-            .with_value(|r| r.cursor() == head.head && r.epoch() == Some(&head.epoch));
-        if !there {
-            self.trigger_sync();
-        }
-    }
-
-    /// Asks for a sync soon; several asks while one runs make one more round.
+    /// Asks the sync engine for a sync soon (the badge's "sync now", and after a change).
     pub fn trigger_sync(self) {
-        let engine = self.engine.get_value();
-        engine.wanted.set(true);
-        if engine.running.get() {
-            return;
-        }
-        engine.running.set(true);
-        spawn_local(async move {
-            while engine.wanted.replace(false) {
-                if self.enrolment.get_untracked().is_none() {
-                    break;
-                }
-                self.sync.syncing.set(true);
-                let result = self.sync_until_settled().await;
-                self.sync.syncing.set(false);
-                match result {
-                    Ok(()) => {
-                        engine.failures.set(0);
-                        self.sync.online.set(true);
-                        self.sync.problem.set(None);
-                        self.sync.last_success.set(Some(Utc::now()));
-                    }
-                    Err(problem) => {
-                        self.sync.online.set(problem != SyncProblem::Network);
-                        self.sync.problem.set(Some(problem));
-                        let failures = engine.failures.get() + 1;
-                        engine.failures.set(failures);
-                        self.schedule_retry(&engine, failures);
-                    }
-                }
-            }
-            engine.running.set(false);
-        });
-    }
-
-    fn schedule_retry(self, engine: &Rc<Engine>, failures: u32) {
-        if engine.retry_scheduled.replace(true) {
-            return;
-        }
-        let delay = 1_000u32
-            .saturating_mul(1 << failures.min(4))
-            .min(MAX_BACKOFF_MS);
-        let engine = engine.clone();
-        spawn_local(async move {
-            gloo_timers::future::TimeoutFuture::new(delay).await;
-            engine.retry_scheduled.set(false);
-            self.trigger_sync();
-        });
-    }
-
-    /// Starts the replica again from nothing, this device's confirmed ops pending again
-    /// (`Replica::restart`), on disk first and then in memory.
-    async fn restart(self, db: &Db, device: &loket_core::DeviceId) -> Result<(), SyncProblem> {
-        let lock = self.record_lock.get_value();
-        let _no_recording_meanwhile = lock.enter().await;
-        let own = db.restart(device).await.map_err(|e| {
-            leptos::logging::error!("starting the device's log again failed: {e}");
-            SyncProblem::Storage
-        })?;
-        leptos::logging::warn!(
-            "the server lost ops: sending this device's {} again",
-            own.len()
-        );
-        self.replica.update_value(|r| r.restart(own));
-        let pending = self.replica.with_value(|r| r.pending().len());
-        self.engine.with_value(|e| {
-            e.next_order.set(pending as f64 + 1.0);
-            e.snapshot_cursor.set(0);
-        });
-        self.publish();
-        Ok(())
-    }
-
-    /// Round trips until nothing is left to send and the server has nothing more.
-    async fn sync_until_settled(self) -> Result<(), SyncProblem> {
-        let Some(enrolment) = self.enrolment.get_untracked() else {
-            return Ok(());
-        };
-        let db = self.db().ok_or(SyncProblem::Storage)?;
-        let mut restarted = false;
-        loop {
-            let request = self
-                .replica
-                .with_value(|r| r.request(loket_core::sync::MAX_PUSH));
-            let response = match api::sync(&enrolment.token, &request).await {
-                Ok(response) => response,
-                // The server's history is not the one this device synced with (it was
-                // restored from a backup): send this device's ops again.
-                Err(ApiError::Refused { code, .. }) if needs_restart(code) && !restarted => {
-                    restarted = true;
-                    self.restart(&db, &enrolment.device).await?;
-                    continue;
-                }
-                Err(e) => {
-                    return Err(match e {
-                        ApiError::Unreachable => SyncProblem::Network,
-                        ApiError::Unauthorised(ErrorCode::DeviceRevoked) => SyncProblem::Revoked,
-                        ApiError::Unauthorised(_) => SyncProblem::Auth,
-                        ApiError::Refused { code, .. } if needs_restart(code) => {
-                            SyncProblem::Diverged
-                        }
-                        _ => SyncProblem::Server,
-                    });
-                }
-            };
-            if response.server_ms > 0 {
-                let skew = response.server_ms - Utc::now().timestamp_millis();
-                self.clock_skew.set(Some(skew));
-            }
-            let more = response.more;
-            let received = self
-                .replica
-                .try_update_value(|r| r.receive(response))
-                .ok_or(SyncProblem::Storage)?
-                .map_err(|_| SyncProblem::Server)?;
-            if !received.disagreements.is_empty() {
-                // The device folds differently from the server: an app older or newer than
-                // the server. The server's order still holds; say so where developers look.
-                leptos::logging::warn!(
-                    "{} ops folded differently here than on the server",
-                    received.disagreements.len()
-                );
-            }
-            if !received.confirmed.is_empty() {
-                let since = self.engine.with_value(|e| e.snapshot_cursor.get());
-                let (epoch, cursor, snapshot) = self.replica.with_value(|r| {
-                    // The whole view only now and then: mostly a round trip writes its ops.
-                    let due = r.cursor().saturating_sub(since) >= crate::store::SNAPSHOT_EVERY;
-                    let snapshot = due.then(|| SnapshotText::new(r.confirmed(), r.cursor()));
-                    (r.epoch().cloned(), r.cursor(), snapshot.transpose())
-                });
-                let snapshot = snapshot.map_err(|e| {
-                    leptos::logging::error!("the view cannot be saved: {e}");
-                    SyncProblem::Storage
-                })?;
-                let written = db
-                    .commit_confirmed(
-                        &received.confirmed,
-                        epoch.as_ref(),
-                        cursor,
-                        snapshot.as_ref(),
-                    )
-                    .await;
-                if written.is_ok() && snapshot.is_some() {
-                    self.engine.with_value(|e| e.snapshot_cursor.set(cursor));
-                }
-                if let Err(e) = written {
-                    leptos::logging::error!("saving synced ops failed: {e}");
-                    // Memory ran ahead of the disk: go back to what the disk holds, so the
-                    // next round asks again from the disk's cursor.
-                    if let Ok(loaded) = db.load().await {
-                        let pending = loaded.pending.into_iter().map(|(_, op)| op).collect();
-                        self.replica.set_value(Replica::new(
-                            loaded.epoch,
-                            loaded.confirmed,
-                            loaded.cursor,
-                            pending,
-                        ));
-                        self.publish();
-                    }
-                    return Err(SyncProblem::Storage);
-                }
-                self.publish();
-            }
-            let unsent = self.replica.with_value(|r| r.has_unsent());
-            if !more && !unsent {
-                return Ok(());
-            }
-        }
+        crate::sync_engine::trigger(self);
     }
 }
 
@@ -937,12 +714,6 @@ impl Default for AppState {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// Whether the server answered that its history is not this device's (see
-/// `SyncError::needs_restart` in the core).
-fn needs_restart(code: ErrorCode) -> bool {
-    matches!(code, ErrorCode::CursorAhead | ErrorCode::HistoryChanged)
 }
 
 fn restore_session() -> Option<Session> {

@@ -82,7 +82,7 @@ async fn listen(app: AppState, token: &str) -> bool {
         pending.drain(..valid);
         let Ok(read) = events.feed(&text) else { break };
         for head in read.iter().filter_map(LiveHead::from_event) {
-            app.heard(&head);
+            crate::sync_engine::heard(app, &head);
         }
     }
     ended.set(true);

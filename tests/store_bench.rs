@@ -1,5 +1,5 @@
 //! IndexedDB figures for `cargo xtask bench` (not run by `cargo test`): appends one op per
-//! transaction and batched, and cold start (open + load + replay) with 10,000 ops stored.
+//! transaction and batched.
 //! Prints `bench:` lines; figures, not pass/fail.
 
 #![cfg(target_arch = "wasm32")]
@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate};
 use loket::store::{Db, SnapshotText};
 use loket_core::catalogue::CaseCode;
 use loket_core::staff::Staff;
-use loket_core::sync::{Ledger, Replica, ServerOp};
+use loket_core::sync::{Ledger, ServerOp};
 use loket_core::{
     DeviceId, DeviceLetter, IssueTicket, OfficeCode, Op, OpBody, OpId, Role, StaffId, TicketNo,
 };
@@ -120,30 +120,6 @@ async fn indexeddb_figures() {
     );
     db.close();
 
-    const M: u16 = 10_000;
-    Db::delete("loket-bench-cold").await.unwrap();
-    let db = Db::open("loket-bench-cold").await.unwrap();
-    let (server, all) = confirmed("C", M);
-    for chunk in all.chunks(2000) {
-        let last = chunk.last().map(|o| o.seq).unwrap_or_default();
-        let snapshot = SnapshotText::new(server.state(), last).unwrap();
-        db.commit_confirmed(chunk, Some(server.epoch()), last, Some(&snapshot))
-            .await
-            .unwrap();
-    }
-    for i in 1..=5 {
-        db.record_local(&issue("D", i), f64::from(i)).await.unwrap();
-    }
-    db.close();
-    let start = now_ms();
-    let db = Db::open("loket-bench-cold").await.unwrap();
-    let loaded = db.load().await.unwrap();
-    let pending = loaded.pending.into_iter().map(|(_, op)| op).collect();
-    let replica = Replica::new(loaded.epoch, loaded.confirmed, loaded.cursor, pending);
-    let cold = now_ms() - start;
-    assert_eq!(replica.view().tickets().count(), usize::from(M) + 5);
-    console_log!(
-        "bench: cold start with {M} ops stored (open + load view + replay pending): {cold:.0} ms"
-    );
-    db.close();
+    // Cold start is measured from navigation in a new browser process by the browser
+    // bench (tests/e2e/tests/browser_bench.rs), not by reopening the store in a running page.
 }

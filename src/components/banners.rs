@@ -29,7 +29,7 @@ pub fn DeviceBanners() -> impl IntoView {
             {move || t().insecure}
         </p>
         <p class="banner warn" data-testid="not-persisted" role="status" hidden=move || !pwa.persist_refused.get()>{move || t().not_persisted}</p>
-        <Show when=move || app.sync.problem.get() == Some(crate::app_state::SyncProblem::Revoked)>
+        <Show when=move || app.sync.problem.get() == Some(crate::sync_engine::SyncProblem::Revoked)>
             <EnrolAgain />
         </Show>
         <p class="banner info" data-testid="update-ready" role="status" hidden=move || !pwa.update_ready.get()>

@@ -1,8 +1,9 @@
 //! The sync badge, always on screen: online or not, how much waits to be sent, when the
 //! last sync succeeded, a button to sync now, and what went wrong. Sync never fails quietly.
 
-use crate::app_state::{SyncProblem, use_app};
+use crate::app_state::use_app;
 use crate::i18n::use_lang;
+use crate::sync_engine::SyncProblem;
 use leptos::prelude::*;
 
 /// The badge in the header.
@@ -37,6 +38,7 @@ pub fn SyncBadge() -> impl IntoView {
             class:offline=move || !online()
             data-online=move || online().to_string()
             data-pending=move || app.pending.get().to_string()
+            data-cursor=move || app.cursor.get().to_string()
             data-live=move || status.live.get().to_string()
             aria-live="polite"
         >

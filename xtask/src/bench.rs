@@ -1,8 +1,11 @@
 //! `cargo xtask bench`: the figures that matter for a counter tablet on a slow line.
 //!
 //! (a) what the first visit downloads, gzipped, against the budget; (b) the IndexedDB store
-//! bench in headless Chromium (`tests/store_bench.rs`); (c) the sync bench against the real
-//! server (`tests/e2e/tests/sync_bench.rs`); (d) the load run in the same file: 50 devices
+//! bench in headless Chromium (`tests/store_bench.rs`); (c) the server's side of sync with
+//! native clients (`tests/e2e/tests/sync_bench.rs`); (d) the sign-in bench and (e) the
+//! browser bench (`tests/e2e/tests/browser_bench.rs`: push and pull of 10,000 ops through
+//! the app's own sync engine, cold start from navigation, a tap, IndexedDB bytes per op);
+//! (f) the load run in the sync bench's file: 50 devices
 //! pushing at once to the real server, on SQLite and on a throwaway PostgreSQL, over logs
 //! of 10,000 and 250,000 ops (about a minute and a half each; `LOKET_BENCH_LOAD_SECS`
 //! shortens the measured window). The benches print lines starting with `bench:`; only
@@ -102,6 +105,21 @@ pub fn bench(sh: &Shell) -> Result<()> {
         sign_in,
     ) {
         failed.push(format!("sign-in bench: {err}"));
+    }
+    let browser = e2e_env(
+        cmd!(
+            sh,
+            "cargo test -p loket-e2e --release --test browser_bench -- --nocapture"
+        ),
+        &server,
+    );
+    if let Err(err) = run_bench(
+        "browser bench",
+        "what a tablet's Chromium does: sync through the app's engine, cold start from navigation, a tap, storage",
+        "tests/e2e/tests/browser_bench.rs",
+        browser,
+    ) {
+        failed.push(format!("browser bench: {err}"));
     }
     if let Err(err) = load(sh, &server) {
         failed.push(format!("sync load: {err}"));

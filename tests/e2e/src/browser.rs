@@ -114,10 +114,40 @@ impl Profile {
     /// Opens a new Chromium with an empty user-data-dir, pointed at `server` (not yet
     /// navigated anywhere). `name` names its artifacts.
     pub async fn open(chromedriver: &Chromedriver, server: &Server, name: &str) -> Profile {
+        Self::open_at(chromedriver, server.url(), name).await
+    }
+
+    /// Like [`Profile::open`], for the app at `base` (a proxy in front of the server).
+    pub async fn open_at(chromedriver: &Chromedriver, base: String, name: &str) -> Profile {
         let dir = tempfile::Builder::new()
             .prefix(&format!("loket-e2e-{name}-"))
             .tempdir()
             .expect("create a user-data-dir");
+        Self::launch(chromedriver, base, name, dir).await
+    }
+
+    /// Closes the browser and starts a new browser process on the same user-data-dir (a
+    /// tablet switched off and on): its IndexedDB, service worker and caches stay, its
+    /// session storage does not. Not navigated anywhere yet.
+    pub async fn restart(self, chromedriver: &Chromedriver) -> Profile {
+        let Profile {
+            driver,
+            name,
+            base,
+            _dir: dir,
+        } = self;
+        if let Err(e) = driver.quit().await {
+            panic!("profile {name}: closing the browser failed: {e}");
+        }
+        Self::launch(chromedriver, base, &name, dir).await
+    }
+
+    async fn launch(
+        chromedriver: &Chromedriver,
+        base: String,
+        name: &str,
+        dir: TempDir,
+    ) -> Profile {
         let mut caps = DesiredCapabilities::chrome();
         caps.set_binary(CHROMIUM).expect("binary");
         let user_data_dir = format!("--user-data-dir={}", dir.path().display());
@@ -154,7 +184,7 @@ impl Profile {
         Profile {
             driver,
             name: name.to_owned(),
-            base: server.url(),
+            base,
             _dir: dir,
         }
     }

@@ -108,6 +108,18 @@ pub async fn pending_within(p: &Profile, n: u64, timeout: Duration) {
     until(p, &what, timeout, async || pending_now(p, n).await).await
 }
 
+/// The sync badge shows `data-cursor="{n}"` within `timeout`: the tablet has the office's
+/// log up to `n` on disk.
+pub async fn cursor_within(p: &Profile, n: u64, timeout: Duration) {
+    let what = format!("#sync-badge[data-cursor=\"{n}\"]");
+    until(p, &what, timeout, async || match find::badge(p).await {
+        Ok(badge) if badge.cursor() == Some(n) => Ok(()),
+        Ok(badge) => Err(format!("the badge is {badge:?}")),
+        Err(e) => Err(format!("the page could not be read: {e}")),
+    })
+    .await
+}
+
 /// Whether the badge shows `n` pending ops now; `Err` says what it shows.
 pub(crate) async fn pending_now(p: &Profile, n: u64) -> Result<(), String> {
     match find::badge(p).await {

@@ -104,6 +104,8 @@ pub struct Badge {
     pub online: Option<String>,
     /// `data-pending`, as written.
     pub pending: Option<String>,
+    /// `data-cursor`, as written: how far into the office's log the tablet stands.
+    pub cursor: Option<String>,
     /// `[data-testid=sync-error]` is shown.
     pub error_shown: bool,
     /// `[data-testid=last-sync]`'s text.
@@ -114,6 +116,11 @@ impl Badge {
     /// `data-pending` as a number.
     pub fn pending(&self) -> Option<u64> {
         self.pending.as_deref()?.trim().parse().ok()
+    }
+
+    /// `data-cursor` as a number.
+    pub fn cursor(&self) -> Option<u64> {
+        self.cursor.as_deref()?.trim().parse().ok()
     }
 
     /// `data-online` as a flag.
@@ -138,6 +145,7 @@ pub async fn badge(p: &Profile) -> WebDriverResult<Badge> {
          return { present: !!b, \
                   online: b && b.getAttribute('data-online'), \
                   pending: b && b.getAttribute('data-pending'), \
+                  cursor: b && b.getAttribute('data-cursor'), \
                   error_shown: shown(e), \
                   last_sync: s && s.innerText.trim() };",
     )

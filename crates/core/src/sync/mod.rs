@@ -32,6 +32,7 @@
 mod ledger;
 pub mod live;
 mod replica;
+pub mod rounds;
 mod serve;
 
 pub use ledger::{Ledger, MemoryLog};

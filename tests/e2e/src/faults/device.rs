@@ -12,9 +12,10 @@ use loket_core::catalogue::CaseCode;
 use loket_core::credential::prove;
 use loket_core::enrol::{EnrolRequest, Enrolment, RevokeDevice};
 use loket_core::sign_in::{FirstAdmin, Issued, STAFF_HEADER, SignIn};
+use loket_core::sync::rounds::{AfterFailure, RoundFailed, Settling};
 use loket_core::sync::{Epoch, MAX_PUSH, Replica, SyncResponse};
 use loket_core::{
-    CallTicket, CounterNo, IssueTicket, OfficeState, Op, OpBody, OpId, Role, TicketNo,
+    CallTicket, CounterNo, ErrorCode, IssueTicket, OfficeState, Op, OpBody, OpId, Role, TicketNo,
 };
 use serde::de::DeserializeOwned;
 use std::time::Duration;
@@ -34,9 +35,25 @@ pub enum Failed {
 }
 
 impl Failed {
+    /// The failure as the sync rounds read it.
+    fn round_failed(&self) -> RoundFailed {
+        let Failed::Refused(status, body) = self else {
+            return RoundFailed::Unreachable;
+        };
+        let code = serde_json::from_str::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| serde_json::from_value::<ErrorCode>(v["error"].clone()).ok())
+            .unwrap_or(ErrorCode::Internal);
+        match status {
+            401 => RoundFailed::Unauthorised(code),
+            400..=499 => RoundFailed::Refused(code),
+            _ => RoundFailed::Server,
+        }
+    }
+
     /// Whether the server said this device is revoked.
     pub fn is_revoked(&self) -> bool {
-        matches!(self, Failed::Refused(401, body) if body.contains("device_revoked"))
+        self.round_failed() == RoundFailed::Unauthorised(ErrorCode::DeviceRevoked)
     }
 }
 
@@ -232,11 +249,23 @@ impl SimDevice {
         Ok(more)
     }
 
-    /// Round trips until nothing is left to send and the server has nothing more.
+    /// Round trips until nothing is left to send and the server has nothing more, by the
+    /// rules the app's sync engine follows (`loket_core::sync::rounds`).
     pub async fn settle(&mut self) -> Result<(), Failed> {
+        let mut settling = Settling::new();
         for _ in 0..MAX_ROUNDS {
-            let more = self.round(false).await?;
-            if !more && !self.memory.has_unsent() {
+            let more = match self.round(false).await {
+                Ok(more) => more,
+                Err(e) => match settling.failed(e.round_failed()) {
+                    AfterFailure::Stop(_) => return Err(e),
+                    // Schedules never restore the server from a backup.
+                    AfterFailure::Restart => panic!(
+                        "{}: the server answered as if restored from a backup: {e:?}",
+                        self.name
+                    ),
+                },
+            };
+            if Settling::settled(&self.memory, more) {
                 return Ok(());
             }
         }

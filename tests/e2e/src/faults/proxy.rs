@@ -3,8 +3,10 @@
 //! its answer thrown away after the server has sent it (the server did the work; the
 //! device never hears). Devices open one connection per request, so each fault hits one
 //! request. The choice comes from a seeded generator, so a schedule injects the same
-//! faults in the same order each time it runs.
+//! faults in the same order each time it runs. Calm, it is a byte counter: the browser
+//! bench measures what a sync puts on the wire through it.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -103,10 +105,18 @@ impl Dice {
     }
 }
 
+/// Bytes carried each way so far, counted as they pass.
+#[derive(Debug, Default)]
+struct Bytes {
+    up: AtomicU64,
+    down: AtomicU64,
+}
+
 /// The proxy, listening on a port of its own until dropped.
 pub struct Proxy {
     port: u16,
     dice: Arc<Mutex<Dice>>,
+    bytes: Arc<Bytes>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -124,13 +134,20 @@ impl Proxy {
             counts: FaultCounts::default(),
         }));
         let rolled = Arc::clone(&dice);
+        let bytes = Arc::new(Bytes::default());
+        let counted = Arc::clone(&bytes);
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let fault = rolled.lock().unwrap_or_else(|e| e.into_inner()).roll();
-                tokio::spawn(handle(client, upstream, fault));
+                tokio::spawn(handle(client, upstream, fault, Arc::clone(&counted)));
             }
         });
-        Proxy { port, dice, task }
+        Proxy {
+            port,
+            dice,
+            bytes,
+            task,
+        }
     }
 
     /// The origin devices talk to, e.g. `http://127.0.0.1:41235`.
@@ -141,6 +158,14 @@ impl Proxy {
     /// Chooses faults from `mix` from now on.
     pub fn set_mix(&self, mix: Mix) {
         self.dice.lock().unwrap_or_else(|e| e.into_inner()).mix = mix;
+    }
+
+    /// Bytes carried so far: (to the server, from the server), headers and bodies as sent.
+    pub fn bytes(&self) -> (u64, u64) {
+        (
+            self.bytes.up.load(Ordering::Relaxed),
+            self.bytes.down.load(Ordering::Relaxed),
+        )
     }
 
     /// How many connections met each fault so far.
@@ -155,19 +180,46 @@ impl Drop for Proxy {
     }
 }
 
+/// Copies one direction of a connection, counting the bytes as they pass, until either
+/// side closes.
+async fn carry(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    bytes: Arc<Bytes>,
+    up: bool,
+) {
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        if to.write_all(&buf[..n]).await.is_err() {
+            break;
+        }
+        let counter = if up { &bytes.up } else { &bytes.down };
+        counter.fetch_add(n as u64, Ordering::Relaxed);
+    }
+    let _ = to.shutdown().await;
+}
+
 /// Carries one connection with its fault. Errors end the connection, as they would on a
 /// real network: the device sees a failed request.
-async fn handle(mut client: TcpStream, upstream: u16, fault: Fault) {
+async fn handle(mut client: TcpStream, upstream: u16, fault: Fault, bytes: Arc<Bytes>) {
     match fault {
         Fault::Refuse => {}
         Fault::Pass | Fault::Delay(_) => {
             if let Fault::Delay(pause) = fault {
                 tokio::time::sleep(pause).await;
             }
-            let Ok(mut server) = TcpStream::connect(("127.0.0.1", upstream)).await else {
+            let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)).await else {
                 return;
             };
-            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+            let (from_client, to_client) = client.into_split();
+            let (from_server, to_server) = server.into_split();
+            let up = tokio::spawn(carry(from_client, to_server, Arc::clone(&bytes), true));
+            carry(from_server, to_client, bytes, false).await;
+            up.abort();
         }
         Fault::CutRequest => {
             let Ok(mut server) = TcpStream::connect(("127.0.0.1", upstream)).await else {
