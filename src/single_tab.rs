@@ -9,9 +9,19 @@ use wasm_bindgen::{JsCast, JsValue};
 /// The lock's name: one per origin, so one per device.
 const LOCK: &str = "loket-device";
 
+/// Times a held lock is asked for again before this tab stands aside: a page opened anew
+/// in the same tab can start while the page it replaces still holds the lock.
+const TRIES: u32 = 6;
+/// The pause between those asks.
+const RETRY_MS: u64 = 250;
+
 /// Claims the device for this tab; `then(true)` when this tab has it (or the browser has no
 /// Web Locks, where nothing better can be done), `then(false)` when another tab holds it.
 pub fn claim(then: impl FnOnce(bool) + 'static) {
+    claim_within(TRIES, Box::new(then));
+}
+
+fn claim_within(tries: u32, then: Box<dyn FnOnce(bool)>) {
     let navigator = leptos::prelude::window().navigator();
     let request = Reflect::get(&navigator, &"locks".into())
         .ok()
@@ -28,6 +38,13 @@ pub fn claim(then: impl FnOnce(bool) + 'static) {
     let _ = Reflect::set(&options, &"ifAvailable".into(), &JsValue::TRUE);
     let granted = Closure::once_into_js(move |lock: JsValue| -> JsValue {
         let mine = !lock.is_null();
+        if !mine && tries > 1 {
+            leptos::prelude::set_timeout(
+                move || claim_within(tries - 1, then),
+                std::time::Duration::from_millis(RETRY_MS),
+            );
+            return JsValue::UNDEFINED;
+        }
         then(mine);
         if mine {
             // A promise that never settles keeps the lock until the tab closes.

@@ -30,6 +30,16 @@ const POSITION: &str = "position";
 /// How many confirmed ops may follow the stored view before it is written again: start-up
 /// folds at most this many, and a round trip mostly writes just its own ops.
 pub const SNAPSHOT_EVERY: u64 = 200;
+/// During a sync of many rounds the view is written once, at its last round, unless it
+/// falls this far behind: writing the whole view every round of a 10,000-op sync cost more
+/// than the rest of the sync (and a tab closed mid-sync folds at most this many at start).
+pub const SNAPSHOT_AT_MOST_BEHIND: u64 = 5_000;
+
+/// Whether a commit `behind` ops past the stored view writes the view too; `last` when
+/// it is the last round of a sync.
+pub fn snapshot_due(behind: u64, last: bool) -> bool {
+    behind >= SNAPSHOT_EVERY && (last || behind >= SNAPSHOT_AT_MOST_BEHIND)
+}
 
 /// A storage failure, with what was being done.
 #[derive(Debug, thiserror::Error)]

@@ -193,27 +193,30 @@ async fn settle(app: AppState) -> Result<(), SyncProblem> {
                 received.disagreements.len()
             );
         }
+        let settled = app.replica.with_value(|r| Settling::settled(r, more));
         if !received.confirmed.is_empty() {
-            commit(app, &db, &received.confirmed).await?;
+            commit(app, &db, &received.confirmed, settled).await?;
         }
-        if app.replica.with_value(|r| Settling::settled(r, more)) {
+        if settled {
             return Ok(());
         }
     }
 }
 
-/// Writes a round's confirmed ops and the new cursor (and now and then the whole view),
-/// then shows them; if the disk refuses, memory goes back to what the disk holds.
+/// Writes a round's confirmed ops and the new cursor (and, when due, the whole view), then
+/// shows them; if the disk refuses, memory goes back to what the disk holds. `last` when
+/// this is the sync's last round.
 async fn commit(
     app: AppState,
     db: &Db,
     confirmed: &[loket_core::sync::ServerOp],
+    last: bool,
 ) -> Result<(), SyncProblem> {
     let engine = app.engine.get_value();
     let since = engine.snapshot_cursor.get();
     let (epoch, cursor, snapshot) = app.replica.with_value(|r| {
         // The whole view only now and then: mostly a round trip writes its ops.
-        let due = r.cursor().saturating_sub(since) >= crate::store::SNAPSHOT_EVERY;
+        let due = crate::store::snapshot_due(r.cursor().saturating_sub(since), last);
         let snapshot = due.then(|| SnapshotText::new(r.confirmed(), r.cursor()));
         (r.epoch().cloned(), r.cursor(), snapshot.transpose())
     });

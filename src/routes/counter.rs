@@ -8,6 +8,7 @@ use crate::print_sheet;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use loket_core::catalogue::CaseCode;
+use loket_core::state::WAITING_SHOWN;
 use loket_core::status_link::StatusLink;
 use loket_core::{CounterNo, Ticket};
 
@@ -85,14 +86,21 @@ pub fn CounterPage() -> impl IntoView {
         });
     };
 
-    // A memo: computed once per change of the queue, however many places read it.
-    let waiting = Memo::new(move |_| {
+    // A memo: computed once per change of the queue, however many places read it. How
+    // many wait, and the first WAITING_SHOWN of them.
+    let queue = Memo::new(move |_| {
         let day = app.today();
         app.view.with(|v| match day {
-            Some(day) => v.waiting(day).into_iter().cloned().collect::<Vec<_>>(),
-            None => Vec::new(),
+            Some(day) => {
+                let all = v.waiting(day);
+                let shown = all.iter().take(WAITING_SHOWN).map(|t| (*t).clone());
+                (all.len(), shown.collect::<Vec<_>>())
+            }
+            None => (0, Vec::new()),
         })
     });
+    let waiting_count = move || queue.with(|q| q.0);
+    let more_waiting = move || waiting_count().saturating_sub(WAITING_SHOWN);
     let called_to = |ticket: &Ticket| {
         ticket
             .stage
@@ -237,7 +245,7 @@ pub fn CounterPage() -> impl IntoView {
                         <button
                             id="call-next"
                             class="button primary big"
-                            disabled=move || waiting.with(Vec::is_empty) || calling.get()
+                            disabled=move || waiting_count() == 0 || calling.get()
                             on:click=move |_| {
                                 call();
                             }
@@ -256,14 +264,15 @@ pub fn CounterPage() -> impl IntoView {
                         })}
                     </div>
                     <crate::routes::visit::AtCounter counter=counter />
-                    <h3>{move || t().waiting_title} " (" {move || waiting.with(Vec::len)} ")"</h3>
+                    <h3>{move || t().waiting_title} " (" {waiting_count} ")"</h3>
                     <ol id="waiting" class="waiting">
-                        // A few dozen rows at most: drawn anew on each change, which costs
+                        // WAITING_SHOWN rows at most: drawn anew on each change, which costs
                         // less bundle than a keyed list.
                         {move || {
                             let lang = lang.get();
                             let t = lang.t();
-                            waiting.get()
+                            queue.get()
+                                .1
                                 .into_iter()
                                 .map(|tk| {
                                     let number = tk.number.to_string();
@@ -280,7 +289,13 @@ pub fn CounterPage() -> impl IntoView {
                                 .collect_view()
                         }}
                     </ol>
-                    <p class="empty" hidden=move || !waiting.with(Vec::is_empty)>{move || t().waiting_empty}</p>
+                    <p class="more-waiting" data-testid="more-waiting" hidden=move || more_waiting() == 0>
+                        {move || match lang.get() {
+                            crate::i18n::Lang::Id => format!("… dan {} lainnya menunggu", more_waiting()),
+                            crate::i18n::Lang::En => format!("… and {} more waiting", more_waiting()),
+                        }}
+                    </p>
+                    <p class="empty" hidden=move || waiting_count() != 0>{move || t().waiting_empty}</p>
                 </section>
             </div>
         </main>

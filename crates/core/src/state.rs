@@ -28,6 +28,9 @@ pub const LOW_STOCK: u32 = 20;
 /// in the log only, so the state a push is checked against holds today, the open visits
 /// and the last week, not every ticket ever: a push costs the same on day 1 and day 1,000.
 pub const LIVE_DAYS: u64 = 7;
+/// The waiting tickets a counter lists, in calling order; the rest are counted. The next
+/// few are what an operator looks at, and a day of thousands must not slow every tap.
+pub const WAITING_SHOWN: usize = 50;
 
 /// What applying an op did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

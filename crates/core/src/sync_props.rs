@@ -106,6 +106,19 @@ impl Device {
             received.disagreements.is_empty(),
             "device and server folded differently"
         );
+        // However a response was taken in (the view left as it was when the server confirmed
+        // the first pending ops as replayed, or replayed again), the view is the confirmed
+        // state with the pending ops on top.
+        if !self.replica.is_rebuilding() {
+            let r = &self.replica;
+            let fresh = Replica::new(
+                r.epoch().cloned(),
+                r.confirmed().clone(),
+                r.cursor(),
+                r.pending().to_vec(),
+            );
+            assert_eq!(r.view(), fresh.view(), "the view drifted from its replay");
+        }
         self.own_confirmed.extend(
             received
                 .confirmed

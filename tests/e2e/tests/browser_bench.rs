@@ -4,16 +4,17 @@
 //!
 //! - **push**: a tablet holding 10,000 ops pending in IndexedDB (put there as the app
 //!   stores them, signed with the signed-in operator's own credential, then the page
-//!   reloaded so the app loads them) comes online: from the browser's `online` event to
-//!   the badge showing nothing pending, which the app shows only after each round's
-//!   confirmed ops and cursor are committed to IndexedDB. The app's own sync engine does
-//!   the work: fetch, receive, IndexedDB commit, publish.
-//! - **pull**: a fresh tablet (enrolled, nothing else) comes online while the office's log
-//!   holds 10,000 ops it has not seen: from `online` to the badge's cursor at the server's
+//!   reloaded so the app loads them) while its line is cut; the line mended, from the press
+//!   of "Sinkronkan sekarang" to the badge showing nothing pending, which the app shows only
+//!   after each round's confirmed ops and cursor are committed to IndexedDB. The app's own
+//!   sync engine does the work: fetch, receive, IndexedDB commit, publish.
+//! - **pull**: a fresh tablet (enrolled, nothing else), its line cut while the office's log
+//!   grows by 10,000 ops; mended, from the press to the badge's cursor at the server's
 //!   head, committed the same way.
 //!   Both count the requests (`/api/sync` in the page's resource timing) and the bytes
-//!   each way through a counting proxy the browser talks to (headers and bodies; the live
-//!   stream's heartbeats meanwhile included).
+//!   each way through the counting proxy the browser talks to, which also cuts the line
+//!   (headers and bodies; the live stream meanwhile included). The browser's own offline
+//!   switch (DevTools' network emulation) is not used: it fires no `online` event.
 //! - **cold start**: a new browser process on a profile already holding 1,000, 10,000 and
 //!   50,000 ops, from navigation (the page's time origin) to the app's `loket-usable`
 //!   mark: the store loaded and the first screen after it (the lock screen, listing the
@@ -79,16 +80,14 @@ async fn script(p: &Profile, source: &str, args: Vec<Value>) -> Value {
     }
 }
 
-/// Listens for the browser's next `online` event and keeps its time.
-const AWAIT_ONLINE: &str = "const done = arguments[arguments.length - 1];
-    window.__online = null;
-    window.addEventListener('online', () => { window.__online = performance.now(); }, { once: true });
-    done(true);";
-
-/// Waits until `#sync-badge` has attribute `arguments[0]` equal to `arguments[1]`; answers
-/// the ms since the `online` event and the `/api/sync` requests since then.
+/// Presses "Sinkronkan sekarang" and waits until `#sync-badge` has attribute
+/// `arguments[0]` equal to `arguments[1]`; answers the ms from the press and the
+/// `/api/sync` requests since then.
 const UNTIL_BADGE: &str = "const [attr, want] = arguments;
     const done = arguments[arguments.length - 1];
+    window.__online = null;
+    const button = document.querySelector('#sync-now');
+    button.addEventListener('click', () => { window.__online = performance.now(); }, { once: true, capture: true });
     const finish = () => {
       const badge = document.querySelector('#sync-badge');
       if (window.__online === null || !badge || badge.getAttribute(attr) !== want) return false;
@@ -98,10 +97,15 @@ const UNTIL_BADGE: &str = "const [attr, want] = arguments;
       done({ ms: end - window.__online, syncs });
       return true;
     };
+    button.click();
     if (!finish()) {
       const o = new MutationObserver(() => { if (finish()) o.disconnect(); });
       o.observe(document.body, { subtree: true, attributes: true, childList: true });
-      window.addEventListener('online', () => { if (finish()) o.disconnect(); }, { once: true });
+      setTimeout(() => {
+        o.disconnect();
+        const badge = document.querySelector('#sync-badge');
+        done({ error: `after 90 s: pressed at ${window.__online}, ${attr}=${badge && badge.getAttribute(attr)}, navigator.onLine=${navigator.onLine}` });
+      }, 90000);
     }";
 
 /// The enrolment the app stored in IndexedDB, as JSON text.
@@ -224,18 +228,84 @@ struct Synced {
     down: u64,
 }
 
-/// Sets the profile online and waits for the badge's `attr` to read `want`.
+/// Mends the profile's line, presses "sync now" and waits for the badge's `attr` to read
+/// `want`.
 async fn come_online(p: &Profile, proxy: &Proxy, attr: &str, want: &str) -> Synced {
-    script(p, AWAIT_ONLINE, vec![]).await;
+    // Let any attempt under way fail first, so the press starts the sync.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    check::exists(p, "#sync-now:not([disabled])").await;
     let (up0, down0) = proxy.bytes();
-    action::set_offline(p, false).await;
+    let profile = std::env::var_os("LOKET_BENCH_PROFILE").is_some();
+    if profile {
+        let cdp = p.driver.cdp();
+        cdp.send_raw("Profiler.enable", json!({}))
+            .await
+            .expect("profiler");
+        cdp.send_raw("Profiler.setSamplingInterval", json!({"interval": 200}))
+            .await
+            .expect("profiler");
+        cdp.send_raw("Profiler.start", json!({}))
+            .await
+            .expect("profiler");
+    }
+    proxy.set_cut(false);
     let answer = script(p, UNTIL_BADGE, vec![json!(attr), json!(want)]).await;
+    if profile {
+        let stopped = p
+            .driver
+            .cdp()
+            .send_raw("Profiler.stop", json!({}))
+            .await
+            .expect("profiler");
+        print_profile(&stopped["profile"]);
+    }
+    if let Some(error) = answer["error"].as_str() {
+        check::fail(p, &format!("waiting for {attr}={want}: {error}")).await;
+    }
     let (up1, down1) = proxy.bytes();
     Synced {
         ms: answer["ms"].as_f64().expect("a duration"),
         syncs: answer["syncs"].as_u64().expect("a count"),
         up: up1 - up0,
         down: down1 - down0,
+    }
+}
+
+/// The functions that took the most samples (self time) in a CPU profile, for finding
+/// where a figure's time goes (`LOKET_BENCH_PROFILE=1`).
+fn print_profile(profile: &Value) {
+    let mut by_id = std::collections::HashMap::new();
+    for node in profile["nodes"].as_array().into_iter().flatten() {
+        let name = node["callFrame"]["functionName"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned();
+        let url = node["callFrame"]["url"].as_str().unwrap_or("").to_owned();
+        let short = if name.is_empty() {
+            format!("({url})")
+        } else {
+            name
+        };
+        by_id.insert(node["id"].as_u64().unwrap_or(0), short);
+    }
+    let mut counts: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    let samples = profile["samples"].as_array().cloned().unwrap_or_default();
+    for s in &samples {
+        let name = by_id
+            .get(&s.as_u64().unwrap_or(0))
+            .cloned()
+            .unwrap_or_default();
+        *counts.entry(name).or_default() += 1;
+    }
+    let mut top: Vec<_> = counts.into_iter().collect();
+    top.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    println!("profile: {} samples", samples.len());
+    for (name, n) in top.iter().take(40) {
+        let pct = *n as f64 * 100.0 / samples.len().max(1) as f64;
+        println!(
+            "profile: {pct:5.1}% {}",
+            name.chars().take(120).collect::<String>()
+        );
     }
 }
 
@@ -282,12 +352,15 @@ async fn push_run(run: usize) -> Synced {
             })
         })
         .collect();
-    action::set_offline(&tablet, true).await;
+    proxy.set_cut(true);
     let put = script(&tablet, PUT_PENDING, vec![Value::Array(records)]).await;
     assert_eq!(put, json!("ok"), "putting the pending ops");
-    // Reopened offline: the app loads the 10,000 pending ops and cannot send them yet.
+    // Reopened with the line cut: the app loads the 10,000 pending ops and cannot send them.
     action::reload(&tablet).await;
     check::pending(&tablet, SYNC_OPS as u64).await;
+    if std::env::var_os("LOKET_BENCH_LOCKED").is_some() {
+        action::lock(&tablet).await;
+    }
     let synced = come_online(&tablet, &proxy, "data-pending", "0").await;
     tablet.quit().await;
     synced
@@ -306,7 +379,7 @@ async fn pull_run(run: usize) -> (Synced, f64) {
         .await
         .as_f64()
         .unwrap_or(0.0);
-    action::set_offline(&tablet, true).await;
+    proxy.set_cut(true);
     let day = other.today();
     let start = other.replica.pending().len();
     for serial in 1..=SYNC_OPS {
@@ -359,7 +432,7 @@ async fn cold_runs(ops: usize, taps: bool) -> (Vec<f64>, Vec<f64>) {
         // The office's one account, made by the simulated tablet that filled the log; the
         // first sign-in on this tablet goes to the server.
         action::unlock(&tablet, "Admin API", loket_e2e::api::ADMIN_PIN).await;
-        action::open(&tablet, "/").await;
+        action::click(&tablet, "#nav-counter").await;
         check::exists(&tablet, "#issue-ticket").await;
         for _ in 0..TAPS {
             let ms = script(
@@ -385,20 +458,40 @@ async fn cold_runs(ops: usize, taps: bool) -> (Vec<f64>, Vec<f64>) {
     (starts, tapped)
 }
 
+/// Whether the figure `name` is wanted: all of them, or those `LOKET_BENCH_ONLY` names
+/// (comma-separated: push, pull, cold), for a trial of one.
+fn wanted(name: &str) -> bool {
+    std::env::var("LOKET_BENCH_ONLY").map_or(true, |only| only.split(',').any(|n| n == name))
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn browser_figures() {
+    if wanted("push") {
+        push_figures().await;
+    }
+    if wanted("pull") {
+        pull_figures().await;
+    }
+    if wanted("cold") {
+        cold_figures().await;
+    }
+}
+
+async fn push_figures() {
     let mut pushes = Vec::new();
     for run in 0..RUNS {
         pushes.push(push_run(run).await);
     }
     report_sync(
         &format!(
-            "push {SYNC_OPS} ops from IndexedDB through the app's sync engine, online to confirmed on disk"
+            "push {SYNC_OPS} ops from IndexedDB through the app's sync engine, press to confirmed on disk"
         ),
         &pushes,
         900.0,
     );
+}
 
+async fn pull_figures() {
     let mut pulls = Vec::new();
     let mut ratios = Vec::new();
     for run in 0..RUNS {
@@ -407,9 +500,7 @@ async fn browser_figures() {
         ratios.push(ratio);
     }
     report_sync(
-        &format!(
-            "pull {SYNC_OPS} ops into a fresh tablet's IndexedDB, online to confirmed on disk"
-        ),
+        &format!("pull {SYNC_OPS} ops into a fresh tablet's IndexedDB, press to confirmed on disk"),
         &pulls,
         1000.0,
     );
@@ -423,7 +514,9 @@ async fn browser_figures() {
             .join(", "),
         verdict(ratio <= 1.5)
     ));
+}
 
+async fn cold_figures() {
     let mut medians = Vec::new();
     for ops in COLD_SIZES {
         let (starts, taps) = cold_runs(ops, ops == 10_000).await;

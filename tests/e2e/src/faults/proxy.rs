@@ -105,11 +105,12 @@ impl Dice {
     }
 }
 
-/// Bytes carried each way so far, counted as they pass.
+/// Bytes carried each way so far, counted as they pass, and whether the line is cut.
 #[derive(Debug, Default)]
 struct Bytes {
     up: AtomicU64,
     down: AtomicU64,
+    cut: std::sync::atomic::AtomicBool,
 }
 
 /// The proxy, listening on a port of its own until dropped.
@@ -138,6 +139,9 @@ impl Proxy {
         let counted = Arc::clone(&bytes);
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
+                if counted.cut.load(Ordering::SeqCst) {
+                    continue;
+                }
                 let fault = rolled.lock().unwrap_or_else(|e| e.into_inner()).roll();
                 tokio::spawn(handle(client, upstream, fault, Arc::clone(&counted)));
             }
@@ -168,6 +172,13 @@ impl Proxy {
         )
     }
 
+    /// Cuts the line (`true`): new connections are refused and open ones closed at their
+    /// next bytes, as a pulled cable would; `false` mends it. A browser's kept-alive
+    /// connections would slip past a refusal of new ones alone.
+    pub fn set_cut(&self, cut: bool) {
+        self.bytes.cut.store(cut, Ordering::SeqCst);
+    }
+
     /// How many connections met each fault so far.
     pub fn counts(&self) -> FaultCounts {
         self.dice.lock().unwrap_or_else(|e| e.into_inner()).counts
@@ -194,6 +205,9 @@ async fn carry(
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
+        if bytes.cut.load(Ordering::SeqCst) {
+            break;
+        }
         if to.write_all(&buf[..n]).await.is_err() {
             break;
         }
