@@ -6,6 +6,7 @@ mod common;
 
 use axum::http::{Method, StatusCode};
 use common::{OFFICE, TestApp, issue};
+use loket_core::Op;
 use loket_server::{AppState, reset_admin_code};
 use serde_json::json;
 
@@ -358,29 +359,41 @@ async fn the_admin_lists_devices_with_their_last_sync_and_pending_work() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
-/// A lost tablet: the admin revokes it and its token stops working at once (sync and the
-/// live stream); enrolled again with a new code and its old token, it is the same device
-/// (id, letter), and the work it kept reaches the log once. The old token is then dead.
-async fn a_revoked_device_is_refused_and_enrolled_again_as_itself() {
+/// An office with the admin's tablet and a kiosk that synced once and that the admin then
+/// revoked; the kiosk's next ticket, made after the revocation.
+async fn revoked_kiosk() -> (
+    TestApp,
+    common::Device,
+    (String, String),
+    common::Device,
+    Op,
+) {
     let app = TestApp::start().await;
     let tablet = app.enrol("Loket 1").await;
     let admin = app.admin_on(&tablet).await;
-    let admin = (admin.0.as_str(), admin.1.as_str());
     let kiosk = app.enrol("Kios").await;
     assert_eq!(app.sync(&kiosk, 0, &[]).await.0, StatusCode::OK);
-
     let revoke = json!({"device": kiosk.id});
     let (status, _, body) = app
         .staff_call(
             Method::POST,
             "/api/devices/revoke",
             &tablet,
-            Some(admin),
+            Some((admin.0.as_str(), admin.1.as_str())),
             Some(&revoke),
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     let kept = issue(&kiosk, 1);
+    (app, tablet, admin, kiosk, kept)
+}
+
+/// A lost tablet: the admin revokes it and its token stops working at once (sync and the
+/// live stream); enrolled again with a new code and its old token, it is the same device
+/// (id, letter), and the work it kept reaches the log once. The old token is then dead.
+async fn a_revoked_device_is_refused_and_enrolled_again_as_itself() {
+    let (app, tablet, admin, kiosk, kept) = revoked_kiosk().await;
+    let admin = (admin.0.as_str(), admin.1.as_str());
     let (status, body) = app.sync(&kiosk, 0, std::slice::from_ref(&kept)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     assert_eq!(body["error"], "device_revoked");
@@ -445,23 +458,7 @@ async fn a_revoked_device_is_refused_and_enrolled_again_as_itself() {
 /// it and the same spent code, or with a fresh code, gives it a working token; the token
 /// whose answer was lost is dead. Once the new token has synced, the old one enrols nothing.
 async fn enrolling_again_survives_a_lost_answer() {
-    let app = TestApp::start().await;
-    let tablet = app.enrol("Loket 1").await;
-    let admin = app.admin_on(&tablet).await;
-    let admin = (admin.0.as_str(), admin.1.as_str());
-    let kiosk = app.enrol("Kios").await;
-    let revoke = json!({"device": kiosk.id});
-    let (status, _, body) = app
-        .staff_call(
-            Method::POST,
-            "/api/devices/revoke",
-            &tablet,
-            Some(admin),
-            Some(&revoke),
-        )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
-    let kept = issue(&kiosk, 1);
+    let (app, _tablet, _admin, kiosk, kept) = revoked_kiosk().await;
 
     let code = app.admin_code().await;
     let again = json!({"code": code, "name": "Kios", "again": kiosk.token});
