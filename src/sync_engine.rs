@@ -194,7 +194,14 @@ async fn settle(app: AppState) -> Result<(), SyncProblem> {
             );
         }
         let settled = app.replica.with_value(|r| Settling::settled(r, more));
-        if !received.confirmed.is_empty() {
+        // The view is written at a sync's end even when its last round brought nothing new
+        // (the ops before it ended exactly on a page).
+        let view_due = settled && {
+            let since = app.engine.get_value().snapshot_cursor.get();
+            app.replica
+                .with_value(|r| crate::store::snapshot_due(r.cursor().saturating_sub(since), true))
+        };
+        if !received.confirmed.is_empty() || view_due {
             commit(app, &db, &received.confirmed, settled).await?;
         }
         if settled {

@@ -71,13 +71,17 @@ impl FromRequestParts<AppState> for AuthDevice {
             .ok_or(ApiError::Unauthorized(
                 "the Authorization header must read `Bearer <device token>`",
             ))?;
-        let device = state
-            .store()
-            .device_by_token_hash(&sha256_hex(token))
-            .await?
-            .ok_or(ApiError::Unauthorized(
+        let hash = sha256_hex(token);
+        let Some(device) = state.store().device_by_token_hash(&hash).await? else {
+            // The token a device was enrolled again from, whose answer it never got: it
+            // must enrol again (with the same code, or a fresh one), as a revoked one does.
+            if state.store().device_for_again(&hash).await?.is_some() {
+                return Err(ApiError::DeviceRevoked);
+            }
+            return Err(ApiError::Unauthorized(
                 "no device holds this token: enrol the device again",
-            ))?;
+            ));
+        };
         if device.revoked {
             return Err(ApiError::DeviceRevoked);
         }

@@ -479,6 +479,10 @@ async fn enrolling_again_survives_a_lost_answer() {
         StatusCode::UNAUTHORIZED,
         "the token whose answer was lost"
     );
+    // The tablet, still on its old token, is told to enrol again (its banner's form).
+    let (status, body) = app.sync(&kiosk, 0, &[]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["error"], "device_revoked", "{body}");
     // Lost again; this time the person asks the admin for a fresh code.
     let fresh = app.admin_code().await;
     let (status, body) = app

@@ -86,6 +86,8 @@ async fn script(p: &Profile, source: &str, args: Vec<Value>) -> Value {
 const UNTIL_BADGE: &str = "const [attr, want] = arguments;
     const done = arguments[arguments.length - 1];
     window.__online = null;
+    performance.setResourceTimingBufferSize(100000);
+    performance.clearResourceTimings();
     const button = document.querySelector('#sync-now');
     button.addEventListener('click', () => { window.__online = performance.now(); }, { once: true, capture: true });
     const finish = () => {
@@ -133,7 +135,15 @@ const PUT_PENDING: &str = "const [records] = arguments;
 
 /// IndexedDB's share of the origin's storage, in bytes.
 const IDB_USAGE: &str = "const done = arguments[arguments.length - 1];
-    navigator.storage.estimate().then(e => done((e.usageDetails && e.usageDetails.indexedDB) || 0));";
+    navigator.storage.estimate().then(e => done(e.usageDetails && e.usageDetails.indexedDB !== undefined ? e.usageDetails.indexedDB : null));";
+
+/// IndexedDB's usage now, or the test fails: a browser that does not say cannot pass.
+async fn idb_usage(p: &Profile) -> f64 {
+    match script(p, IDB_USAGE, vec![]).await.as_f64() {
+        Some(bytes) => bytes,
+        None => check::fail(p, "navigator.storage.estimate() gave no IndexedDB usage").await,
+    }
+}
 
 /// The signed-in person as the app keeps them for this tab.
 #[derive(Deserialize)]
@@ -314,7 +324,7 @@ fn report_sync(what: &str, runs_: &[Synced], budget_ms: f64) {
     let mid = median(ms.clone());
     let last = &runs_[runs_.len() - 1];
     bench_line(&format!(
-        "{what}: median {mid:.0} ms (runs {} ms); {} sync requests, {:.1} MB up, {:.1} MB down; budget {budget_ms:.0} ms: {}",
+        "{what}: median {mid:.0} ms (runs {} ms); last run {} sync requests, {:.1} MB up, {:.1} MB down; budget {budget_ms:.0} ms: {}",
         runs(&ms),
         last.syncs,
         last.up as f64 / 1e6,
@@ -375,10 +385,7 @@ async fn pull_run(run: usize) -> (Synced, f64) {
     tablet.driver.set_script_timeout(SCRIPT_TIMEOUT).await.ok();
     action::enrol_only(&tablet, &server.admin_code(), "Tablet loket 2").await;
     check::cursor_within(&tablet, 1, loket_e2e::WAIT).await;
-    let before = script(&tablet, IDB_USAGE, vec![])
-        .await
-        .as_f64()
-        .unwrap_or(0.0);
+    let before = idb_usage(&tablet).await;
     proxy.set_cut(true);
     let day = other.today();
     let start = other.replica.pending().len();
@@ -391,10 +398,14 @@ async fn pull_run(run: usize) -> (Synced, f64) {
     let synced = come_online(&tablet, &proxy, "data-cursor", &head).await;
     // LevelDB writes its log first and compacts later: give the estimate a moment.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let after = script(&tablet, IDB_USAGE, vec![])
-        .await
-        .as_f64()
-        .unwrap_or(0.0);
+    let after = idb_usage(&tablet).await;
+    if after <= before {
+        check::fail(
+            &tablet,
+            &format!("IndexedDB did not grow with 10,000 ops: {before} then {after} bytes"),
+        )
+        .await;
+    }
     let ratio = (after - before) / json_bytes(&made) as f64;
     tablet.quit().await;
     (synced, ratio)
@@ -426,6 +437,9 @@ async fn cold_runs(ops: usize, taps: bool) -> (Vec<f64>, Vec<f64>) {
         )
         .await;
         starts.push(mark.as_f64().expect("the mark's time"));
+        // A store that failed to open is "ready" too: the figure counts only a tablet that
+        // loaded what it holds.
+        check::cursor_within(&tablet, ops as u64 + 1, loket_e2e::WAIT).await;
     }
     let mut tapped = Vec::new();
     if taps {

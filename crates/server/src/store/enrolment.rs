@@ -301,7 +301,8 @@ macro_rules! enrolment_for {
                 now_ms: i64,
             ) -> Result<bool, $crate::store::StoreError> {
                 let done = sqlx::query(
-                    "UPDATE devices SET revoked_ms = COALESCE(revoked_ms, $1)
+                    "UPDATE devices SET revoked_ms = COALESCE(revoked_ms, $1),
+                         previous_token_hash = NULL, again_code_hash = NULL, again_ms = NULL
                      WHERE office = $2 AND id = $3",
                 )
                 .bind(now_ms)
@@ -373,27 +374,21 @@ macro_rules! enrolment_for {
                 token_hash: &str,
                 since_ms: i64,
             ) -> Result<Option<$crate::store::Device>, $crate::store::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                // One conditional statement: of two repeats at once, both may win in turn, and
+                // a device revoked meanwhile is not given a token.
                 let row: Option<$crate::store::DeviceRow> = sqlx::query_as(
-                    "SELECT id, office, name, letter, revoked_ms FROM devices
-                     WHERE previous_token_hash = $1 AND again_code_hash = $2 AND again_ms > $3",
+                    "UPDATE devices SET token_hash = $1
+                     WHERE previous_token_hash = $2 AND again_code_hash = $3 AND again_ms > $4
+                       AND revoked_ms IS NULL
+                     RETURNING id, office, name, letter, revoked_ms",
                 )
+                .bind(token_hash)
                 .bind(presented_hash)
                 .bind(code_hash)
                 .bind(since_ms)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&self.pool)
                 .await?;
-                let Some(row) = row else {
-                    return Ok(None);
-                };
-                let device = $crate::store::device_of(row)?;
-                sqlx::query("UPDATE devices SET token_hash = $1 WHERE id = $2")
-                    .bind(token_hash)
-                    .bind(device.id.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(Some(device))
+                row.map($crate::store::device_of).transpose()
             }
 
             async fn devices(

@@ -8,7 +8,8 @@
 //! A schedule is drawn from its seed: the same seed makes the same steps and the same
 //! faults in the same order (only where a SIGKILL lands inside a request depends on the
 //! machine's timing). It ends with the network calm, every tablet enrolled and synced, and
-//! asserts: no op lost, none stored twice, every tablet's view equal to the server's fold
+//! asserts: no op lost, none stored twice (exactly as many rows as ops made, each of them
+//! there), every tablet's view equal to the server's fold
 //! (a fresh pull of the whole log, whose outcomes the server fixed), and the office's
 //! sequence numbers gapless from 1.
 
@@ -82,6 +83,7 @@ impl std::ops::AddAssign for Tally {
         f.refused += g.refused;
         f.cut += g.cut;
         f.lost += g.lost;
+        f.lost_after_answer += g.lost_after_answer;
     }
 }
 
@@ -94,7 +96,8 @@ impl fmt::Display for Tally {
              {} rounds failed; server SIGKILLed {} times between steps and {} times mid-sync; \
              {} reloads, {} crashes between answer and disk, {} offline spells, \
              {} revocations, {} enrolled again; connections: {} passed, {} delayed, \
-             {} refused, {} cut mid-request, {} answers lost",
+             {} refused, {} cut mid-request, {} answers thrown away ({} after the server \
+             had answered)",
             self.schedules,
             self.steps,
             self.ops,
@@ -110,7 +113,8 @@ impl fmt::Display for Tally {
             x.delayed,
             x.refused,
             x.cut,
-            x.lost
+            x.lost,
+            x.lost_after_answer
         )
     }
 }
@@ -264,8 +268,12 @@ impl Run {
             return;
         }
         let result = if crash {
-            self.tally.crashes_before_commit += 1;
-            self.tablets[t].device.round(true).await.map(drop)
+            let round = self.tablets[t].device.round(true).await;
+            // Only an answer taken in and then lost with the tab counts as that crash.
+            if round.is_ok() {
+                self.tally.crashes_before_commit += 1;
+            }
+            round.map(drop)
         } else {
             self.tablets[t].device.settle().await
         };
@@ -278,6 +286,9 @@ impl Run {
     }
 
     fn after_sync(&mut self, t: usize, how: &str, result: Result<(), Failed>) {
+        if result.is_ok() && self.tablets[t].revoked {
+            self.fail(&format!("tablet {t} synced while revoked"));
+        }
         if let Err(e) = &result {
             self.tally.failed_rounds += 1;
             if e.is_revoked() && !self.tablets[t].revoked {
@@ -317,11 +328,27 @@ impl Run {
         let pause = Duration::from_millis(self.rng.u64(0..40));
         let device = &mut self.tablets[t].device;
         let server = &mut self.server;
-        let (result, ()) = tokio::join!(device.settle(), async {
-            tokio::time::sleep(pause).await;
-            server.kill();
-        });
-        self.tally.kills_mid_sync += 1;
+        let done = std::cell::Cell::new(false);
+        let (result, mid_sync) = tokio::join!(
+            async {
+                let result = device.settle().await;
+                done.set(true);
+                result
+            },
+            async {
+                tokio::time::sleep(pause).await;
+                // Both run in this task: `done` is exact, and a kill after the sync ended
+                // is one between steps.
+                let mid_sync = !done.get();
+                server.kill();
+                mid_sync
+            }
+        );
+        if mid_sync {
+            self.tally.kills_mid_sync += 1;
+        } else {
+            self.tally.kills += 1;
+        }
         self.after_sync(t, &format!("sync, SIGKILL after {pause:?}"), result);
         self.server.start_again().await;
         self.note("server started again".into());
@@ -364,10 +391,10 @@ impl Run {
                     self.tally.re_enrolments += 1;
                     return;
                 }
-                Err(Failed::Network) => {}
+                Err(Failed::Network | Failed::Refused(429, _)) => {}
                 Err(Failed::Refused(status, body)) => self.fail(&format!(
-                    "tablet {t} could not enrol again with a fresh code it retried after a \
-                     failed attempt: {status} {body}"
+                    "tablet {t} could not enrol again with a fresh code (try {attempt}, the \
+                     same code each time): {status} {body}"
                 )),
             }
         }
@@ -421,12 +448,9 @@ impl Run {
                 ));
             }
         }
-        let mut stored = HashSet::new();
-        for row in &rows {
-            if !stored.insert(row.id.clone()) {
-                self.fail(&format!("op {} is stored twice", row.id));
-            }
-        }
+        // Ids are unique in the table: an op stored twice would show as more rows than ops
+        // made (checked below), not as a repeated id.
+        let stored: HashSet<String> = rows.iter().map(|row| row.id.clone()).collect();
         for id in &made {
             if !stored.contains(&id.0.to_string()) {
                 self.fail(&format!(

@@ -62,8 +62,10 @@ pub struct FaultCounts {
     pub refused: u64,
     /// Cut mid-request.
     pub cut: u64,
-    /// Answer lost.
+    /// Chosen to lose the answer.
     pub lost: u64,
+    /// Of those, the ones where the server had begun its answer (it did the work).
+    pub lost_after_answer: u64,
 }
 
 struct Dice {
@@ -111,6 +113,7 @@ struct Bytes {
     up: AtomicU64,
     down: AtomicU64,
     cut: std::sync::atomic::AtomicBool,
+    lost_after_answer: AtomicU64,
 }
 
 /// The proxy, listening on a port of its own until dropped.
@@ -181,7 +184,9 @@ impl Proxy {
 
     /// How many connections met each fault so far.
     pub fn counts(&self) -> FaultCounts {
-        self.dice.lock().unwrap_or_else(|e| e.into_inner()).counts
+        let mut counts = self.dice.lock().unwrap_or_else(|e| e.into_inner()).counts;
+        counts.lost_after_answer = self.bytes.lost_after_answer.load(Ordering::Relaxed);
+        counts
     }
 }
 
@@ -255,7 +260,9 @@ async fn handle(mut client: TcpStream, upstream: u16, fault: Fault, bytes: Arc<B
             });
             // The first byte of the answer means the server has done the work: drop it all.
             let mut first = [0u8; 1];
-            let _ = from_server.read(&mut first).await;
+            if let Ok(1) = from_server.read(&mut first).await {
+                bytes.lost_after_answer.fetch_add(1, Ordering::Relaxed);
+            }
             forward.abort();
         }
     }
