@@ -194,14 +194,9 @@ async fn settle(app: AppState) -> Result<(), SyncProblem> {
             );
         }
         let settled = app.replica.with_value(|r| Settling::settled(r, more));
-        // The view is written at a sync's end even when its last round brought nothing new
-        // (the ops before it ended exactly on a page).
-        let view_due = settled && {
-            let since = app.engine.get_value().snapshot_cursor.get();
-            app.replica
-                .with_value(|r| crate::store::snapshot_due(r.cursor().saturating_sub(since), true))
-        };
-        if !received.confirmed.is_empty() || view_due {
+        // The last round commits even when it brought nothing new: the view is written at a
+        // sync's end (the ops before it may have ended exactly on a page).
+        if !received.confirmed.is_empty() || settled {
             commit(app, &db, &received.confirmed, settled).await?;
         }
         if settled {
@@ -231,6 +226,10 @@ async fn commit(
         leptos::logging::error!("the view cannot be saved: {e}");
         SyncProblem::Storage
     })?;
+    if confirmed.is_empty() && snapshot.is_none() {
+        // A sync that ends with nothing new and the view written recently: nothing to store.
+        return Ok(());
+    }
     let written = db
         .commit_confirmed(confirmed, epoch.as_ref(), cursor, snapshot.as_ref())
         .await;

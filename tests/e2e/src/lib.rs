@@ -24,6 +24,7 @@
 pub mod action;
 pub mod admin_code;
 pub mod api;
+pub mod bench;
 mod browser;
 pub mod check;
 pub mod faults;

@@ -34,11 +34,11 @@ use loket_core::credential::{CredentialId, Key, prove};
 use loket_core::enrol::Enrolment;
 use loket_core::{IssueTicket, Op, OpBody, OpId, StaffId, TicketNo};
 use loket_e2e::api::Device;
+use loket_e2e::bench;
 use loket_e2e::faults::proxy::Proxy;
 use loket_e2e::{Chromedriver, Profile, Server, action, check};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::io::Write;
 use std::time::Duration;
 
 /// Runs of each figure.
@@ -51,17 +51,6 @@ const COLD_SIZES: [usize; 3] = [1_000, 10_000, 50_000];
 const TAPS: usize = 60;
 /// How long one measurement in the page may take.
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(300);
-
-fn bench_line(text: &str) {
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(format!("bench: {text}\n").as_bytes());
-    let _ = stdout.flush();
-}
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
-}
 
 fn runs(xs: &[f64]) -> String {
     let each: Vec<String> = xs.iter().map(|x| format!("{x:.0}")).collect();
@@ -321,9 +310,9 @@ fn print_profile(profile: &Value) {
 
 fn report_sync(what: &str, runs_: &[Synced], budget_ms: f64) {
     let ms: Vec<f64> = runs_.iter().map(|r| r.ms).collect();
-    let mid = median(ms.clone());
+    let mid = bench::median(ms.clone());
     let last = &runs_[runs_.len() - 1];
-    bench_line(&format!(
+    bench::line(&format!(
         "{what}: median {mid:.0} ms (runs {} ms); last run {} sync requests, {:.1} MB up, {:.1} MB down; budget {budget_ms:.0} ms: {}",
         runs(&ms),
         last.syncs,
@@ -518,8 +507,8 @@ async fn pull_figures() {
         &pulls,
         1000.0,
     );
-    let ratio = median(ratios.clone());
-    bench_line(&format!(
+    let ratio = bench::median(ratios.clone());
+    bench::line(&format!(
         "IndexedDB bytes per op against the ops' JSON: median {ratio:.2}x (runs {}); budget 1.5x: {}",
         ratios
             .iter()
@@ -534,9 +523,9 @@ async fn cold_figures() {
     let mut medians = Vec::new();
     for ops in COLD_SIZES {
         let (starts, taps) = cold_runs(ops, ops == 10_000).await;
-        let mid = median(starts.clone());
+        let mid = bench::median(starts.clone());
         medians.push(mid);
-        bench_line(&format!(
+        bench::line(&format!(
             "cold start, new browser process, {ops} ops held: median {mid:.0} ms from navigation to the first screen painted (runs {} ms); budget 300 ms: {}",
             runs(&starts),
             verdict(mid <= 300.0)
@@ -546,7 +535,7 @@ async fn cold_figures() {
             sorted.sort_by(f64::total_cmp);
             let p50 = sorted[sorted.len() / 2];
             let p95 = sorted[(sorted.len() * 95).div_ceil(100) - 1];
-            bench_line(&format!(
+            bench::line(&format!(
                 "tap \"Ambil nomor\" to the number on screen (persisted first), {ops} ops held, {TAPS} taps: p50 {p50:.1} ms, p95 {p95:.1} ms; budget p95 20 ms: {}",
                 verdict(p95 <= 20.0)
             ));
@@ -554,7 +543,7 @@ async fn cold_figures() {
     }
     let spread = medians.iter().copied().fold(f64::MIN, f64::max)
         - medians.iter().copied().fold(f64::MAX, f64::min);
-    bench_line(&format!(
+    bench::line(&format!(
         "cold start spread across {:?} ops: {spread:.0} ms",
         COLD_SIZES
     ));

@@ -12,17 +12,11 @@
 //! unlock a first sign-in again. Not part of `cargo test` (`test = false`); `cargo xtask
 //! bench` runs it with `--release`.
 
+use loket_e2e::bench;
 use loket_e2e::{Chromedriver, Profile, Server, action};
-use std::io::Write;
 
 /// Sign-ins of each kind measured.
 const RUNS: usize = 5;
-
-fn bench_line(text: &str) {
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(format!("bench: {text}\n").as_bytes());
-    let _ = stdout.flush();
-}
 
 /// Taps "Masuk" for the PIN typed, and answers the milliseconds until the counter shows.
 async fn timed_unlock(p: &Profile, name: &str, pin: &str) -> f64 {
@@ -54,7 +48,7 @@ async fn timed_unlock(p: &Profile, name: &str, pin: &str) -> f64 {
 
 fn summary(what: &str, mut ms: Vec<f64>) {
     ms.sort_by(f64::total_cmp);
-    bench_line(&format!(
+    bench::line(&format!(
         "{what}: median {:.0} ms, slowest {:.0} ms ({} runs, tap to counter screen)",
         ms[ms.len() / 2],
         ms[ms.len() - 1],

@@ -17,21 +17,14 @@
 //! `bench:` lines are written straight to stdout, so they show without `--nocapture`.
 
 use loket_e2e::Server;
+use loket_e2e::bench;
 use loket_e2e::load::{self, Config, Database};
 use loket_e2e::two_devices::issue_then_pull;
-use std::io::Write;
 use std::time::Duration;
-
-/// Writes one `bench:` line to stdout at once, past the test harness's capture.
-fn bench_line(text: &str) {
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(format!("bench: {text}\n").as_bytes());
-    let _ = stdout.flush();
-}
 
 fn report(what: &str, ops: u16, elapsed: Duration) {
     let per_second = f64::from(ops) / elapsed.as_secs_f64();
-    bench_line(&format!(
+    bench::line(&format!(
         "{what}: {} ms ({per_second:.0} ops/s)",
         elapsed.as_millis()
     ));
@@ -64,7 +57,7 @@ async fn sync_10000_ops_between_two_devices() {
 async fn load(database: Database, prefill: u32) {
     let report = load::run(Config::new(database, prefill)).await;
     for line in report.lines() {
-        bench_line(&line);
+        bench::line(&line);
     }
     assert_eq!(
         report.failures(),

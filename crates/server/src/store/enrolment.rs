@@ -357,10 +357,11 @@ macro_rules! enrolment_for {
                 &self,
                 presented_hash: &str,
             ) -> Result<Option<$crate::store::Device>, $crate::store::StoreError> {
-                let row: Option<$crate::store::DeviceRow> = sqlx::query_as(
-                    "SELECT id, office, name, letter, revoked_ms FROM devices
-                     WHERE token_hash = $1 OR previous_token_hash = $1",
-                )
+                let row: Option<$crate::store::DeviceRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    $crate::store::device_columns!(),
+                    " FROM devices WHERE token_hash = $1 OR previous_token_hash = $1"
+                ))
                 .bind(presented_hash)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -376,12 +377,13 @@ macro_rules! enrolment_for {
             ) -> Result<Option<$crate::store::Device>, $crate::store::StoreError> {
                 // One conditional statement: of two repeats at once, both may win in turn, and
                 // a device revoked meanwhile is not given a token.
-                let row: Option<$crate::store::DeviceRow> = sqlx::query_as(
+                let row: Option<$crate::store::DeviceRow> = sqlx::query_as(concat!(
                     "UPDATE devices SET token_hash = $1
                      WHERE previous_token_hash = $2 AND again_code_hash = $3 AND again_ms > $4
                        AND revoked_ms IS NULL
-                     RETURNING id, office, name, letter, revoked_ms",
-                )
+                     RETURNING ",
+                    $crate::store::device_columns!()
+                ))
                 .bind(token_hash)
                 .bind(presented_hash)
                 .bind(code_hash)

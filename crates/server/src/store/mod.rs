@@ -595,7 +595,16 @@ fn office_of((code, name, utc_offset_minutes): OfficeRow) -> Result<Office, Stor
     })
 }
 
-/// A device row: `(id, office, name, letter)`.
+/// The columns of a [`DeviceRow`], in its order, for `concat!` into every query that reads a
+/// device (a literal, so the queries stay `&'static str` built at compile time).
+macro_rules! device_columns {
+    () => {
+        "id, office, name, letter, revoked_ms"
+    };
+}
+pub(crate) use device_columns;
+
+/// A device row: `(id, office, name, letter, revoked_ms)`.
 type DeviceRow = (String, String, String, String, Option<i64>);
 
 fn device_of((id, office, name, letter, revoked_ms): DeviceRow) -> Result<Device, StoreError> {

@@ -178,9 +178,11 @@ impl Backend for PgStore {
     }
 
     async fn device_by_token_hash(&self, hash: &str) -> Result<Option<Device>, StoreError> {
-        let row: Option<DeviceRow> = sqlx::query_as(
-            "SELECT id, office, name, letter, revoked_ms FROM devices WHERE token_hash = $1",
-        )
+        let row: Option<DeviceRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            super::device_columns!(),
+            " FROM devices WHERE token_hash = $1"
+        ))
         .bind(hash)
         .fetch_optional(&self.pool)
         .await?;

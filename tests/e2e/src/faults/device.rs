@@ -15,13 +15,14 @@ use loket_core::sign_in::{FirstAdmin, Issued, STAFF_HEADER, SignIn};
 use loket_core::sync::rounds::{AfterFailure, RoundFailed, Settling};
 use loket_core::sync::{Epoch, MAX_PUSH, Replica, SyncResponse};
 use loket_core::{
-    CallTicket, CounterNo, ErrorCode, IssueTicket, OfficeState, Op, OpBody, OpId, Role, TicketNo,
+    CallTicket, CounterNo, ErrorBody, ErrorCode, IssueTicket, OfficeState, Op, OpBody, OpId, Role,
+    TicketNo,
 };
 use serde::de::DeserializeOwned;
 use std::time::Duration;
 
 /// The PIN of the office's admin, the one account every simulated tablet signs in as.
-const PIN: &str = "739251";
+use crate::api::ADMIN_PIN as PIN;
 /// Round trips one [`SimDevice::settle`] makes at most before it gives up for now.
 const MAX_ROUNDS: usize = 40;
 
@@ -40,10 +41,7 @@ impl Failed {
         let Failed::Refused(status, body) = self else {
             return RoundFailed::Unreachable;
         };
-        let code = serde_json::from_str::<serde_json::Value>(body)
-            .ok()
-            .and_then(|v| serde_json::from_value::<ErrorCode>(v["error"].clone()).ok())
-            .unwrap_or(ErrorCode::Internal);
+        let code = serde_json::from_str::<ErrorBody>(body).map_or(ErrorCode::Internal, |b| b.error);
         match status {
             401 => RoundFailed::Unauthorised(code),
             400..=499 => RoundFailed::Refused(code),
