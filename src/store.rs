@@ -1,28 +1,40 @@
 //! The device's IndexedDB (through rexie): its ops, its confirmed view and who it is.
 //!
 //! Pending ops are the one thing a device must never lose, so each is written before the
-//! app tells staff it is done, and confirmed ops are written in the same transaction as the
-//! position (epoch and cursor) they bring the device to. The whole confirmed view is written
-//! only every [`SNAPSHOT_EVERY`] confirmed ops, not on every round trip: at start-up the app
+//! app tells staff it is done, one record per op. Confirmed ops are written a round at a
+//! time, as one record holding the round's ops (a round of 2,000 is one write, not 2,000),
+//! in the same transaction as the position (epoch and cursor) they bring the device to and
+//! the deletion of its own ops that came back. The whole confirmed view is written only
+//! every [`SNAPSHOT_EVERY`] confirmed ops, not on every round trip: at start-up the app
 //! reads that view and folds the few confirmed ops stored after it, never the whole log.
 
 use loket_core::enrol::Enrolment;
 use loket_core::sync::{Epoch, ServerOp};
-use loket_core::{DeviceId, OfficeState, Op};
+use loket_core::{DeviceId, OfficeState, Op, OpId};
 use rexie::{Index, KeyRange, ObjectStore, Rexie, TransactionMode};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
 /// The database's name in production; tests use their own.
 pub const DB_NAME: &str = "loket";
-const VERSION: u32 = 1;
+/// Version 2 keeps confirmed ops a round to a record in [`LOG`]; a database of version 1
+/// (one record per confirmed op in [`OPS`]) is moved over when it is opened.
+const VERSION: u32 = 2;
+/// Pending ops, one record each (and, in a database of version 1, confirmed ones too).
 const OPS: &str = "ops";
+/// Confirmed ops, one record per round: `{first, last, n, ops}`, `ops` the JSON text of
+/// the round's [`ServerOp`]s in server order.
+const LOG: &str = "log";
+/// Index of [`LOG`] by the last sequence number a record holds.
+const LAST: &str = "last";
 const VIEW: &str = "view";
 const META: &str = "meta";
 /// Index of pending ops by local order; confirmed records lack the field and drop out.
 const PENDING: &str = "pending";
-/// Unique index of confirmed ops by server sequence number.
+/// Unique index of version 1's confirmed ops by server sequence number.
 const SEQ: &str = "seq";
+/// At most this many confirmed ops to a [`LOG`] record when version 1's are moved over.
+const MOVED_PER_RECORD: usize = 2_000;
 /// The `view` key of the whole confirmed state, as of some cursor.
 const SNAPSHOT: &str = "confirmed";
 /// The `view` key of the device's position: the epoch and cursor of its last confirmed op.
@@ -68,24 +80,20 @@ struct OpRecord {
 
 impl OpRecord {
     fn to_js(&self) -> Result<JsValue> {
-        let obj = js_sys::Object::new();
-        let set = |k: &str, v: JsValue| {
-            js_sys::Reflect::set(&obj, &JsValue::from_str(k), &v)
-                .map(|_| ())
-                .map_err(|_| decode_err("cannot build a record"))
-        };
-        set("id", JsValue::from_str(&self.id))?;
-        set("op", JsValue::from_str(&self.op))?;
+        let mut fields = vec![
+            ("id", JsValue::from_str(&self.id)),
+            ("op", JsValue::from_str(&self.op)),
+        ];
         if let Some(p) = self.pending {
-            set("pending", JsValue::from_f64(p))?;
+            fields.push(("pending", JsValue::from_f64(p)));
         }
         if let Some(seq) = self.seq {
-            set("seq", JsValue::from_f64(seq))?;
+            fields.push(("seq", JsValue::from_f64(seq)));
         }
         if let Some(o) = &self.outcome {
-            set("outcome", JsValue::from_str(o))?;
+            fields.push(("outcome", JsValue::from_str(o)));
         }
-        Ok(obj.into())
+        object(fields)
     }
 
     fn from_js(value: &JsValue) -> Result<Self> {
@@ -99,6 +107,63 @@ impl OpRecord {
             seq: num("seq"),
             outcome: text("outcome"),
         })
+    }
+}
+
+/// A JS object of `fields`, a record to store.
+fn object(fields: Vec<(&str, JsValue)>) -> Result<JsValue> {
+    let obj = js_sys::Object::new();
+    for (k, v) in fields {
+        js_sys::Reflect::set(&obj, &JsValue::from_str(k), &v)
+            .map_err(|_| decode_err("cannot build a record"))?;
+    }
+    Ok(obj.into())
+}
+
+/// Confirmed ops of one round (or of a stretch of version 1's) as stored in [`LOG`].
+struct LogRecord {
+    first: u64,
+    last: u64,
+    ops: String,
+}
+
+impl LogRecord {
+    /// The record of `confirmed` (in server order), none when it is empty.
+    fn new(confirmed: &[ServerOp]) -> Result<Option<Self>> {
+        let (Some(first), Some(last)) = (confirmed.first(), confirmed.last()) else {
+            return Ok(None);
+        };
+        Ok(Some(Self {
+            first: first.seq,
+            last: last.seq,
+            ops: json_text(&confirmed)?,
+        }))
+    }
+
+    fn to_js(&self, n: usize) -> Result<JsValue> {
+        object(vec![
+            ("first", JsValue::from_f64(self.first as f64)),
+            (LAST, JsValue::from_f64(self.last as f64)),
+            ("n", JsValue::from_f64(n as f64)),
+            ("ops", JsValue::from_str(&self.ops)),
+        ])
+    }
+
+    /// The ops of a stored record.
+    fn ops_of(value: &JsValue) -> Result<Vec<ServerOp>> {
+        let text = js_sys::Reflect::get(value, &JsValue::from_str("ops"))
+            .ok()
+            .and_then(|v| v.as_string())
+            .ok_or_else(|| decode_err("a log record without ops"))?;
+        serde_json::from_str(&text).map_err(decode_err)
+    }
+
+    /// How many ops a stored record holds, without reading them.
+    fn count_of(value: &JsValue) -> u32 {
+        js_sys::Reflect::get(value, &JsValue::from_str("n"))
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or_default() as u32
     }
 }
 
@@ -186,6 +251,11 @@ impl Db {
                     .add_index(Index::new(PENDING, "pending"))
                     .add_index(Index::new(SEQ, "seq").unique(true)),
             )
+            .add_object_store(
+                ObjectStore::new(LOG)
+                    .key_path("first")
+                    .add_index(Index::new(LAST, LAST).unique(true)),
+            )
             .add_object_store(ObjectStore::new(VIEW))
             .add_object_store(ObjectStore::new(META))
             .build()
@@ -203,11 +273,28 @@ impl Db {
         self.rexie.close();
     }
 
-    /// Reads what start-up needs: the enrolment, the confirmed view, the pending ops.
+    /// Reads what start-up needs: the enrolment, the confirmed view, the pending ops. A
+    /// database of version 1 has its confirmed ops moved to [`LOG`] first, once.
     pub async fn load(&self) -> Result<Loaded> {
+        if let Some(loaded) = self.read().await? {
+            return Ok(loaded);
+        }
+        self.move_version_1().await?;
+        self.read()
+            .await?
+            .ok_or_else(|| decode_err("version 1's confirmed ops are still there"))
+    }
+
+    /// What [`Db::load`] gives, or `None` while version 1's confirmed ops wait to be moved.
+    async fn read(&self) -> Result<Option<Loaded>> {
         let tx = self
             .rexie
-            .transaction(&[OPS, VIEW, META], TransactionMode::ReadOnly)?;
+            .transaction(&[OPS, LOG, VIEW, META], TransactionMode::ReadOnly)?;
+        let ops = tx.store(OPS)?;
+        if ops.index(SEQ)?.count(None).await? > 0 {
+            tx.done().await?;
+            return Ok(None);
+        }
         let meta = tx.store(META)?;
         let enrolment = match meta.get(JsValue::from_str("enrolment")).await? {
             Some(v) if !v.is_undefined() => Some(from_json::<Enrolment>(&v)?),
@@ -225,13 +312,9 @@ impl Db {
             Some(v) if !v.is_undefined() => from_json::<Position>(&v)?.epoch,
             _ => None,
         };
-        let ops = tx.store(OPS)?;
         // The confirmed ops stored after the view was: folded in, in server order.
         let mut cursor = snapshot_cursor;
-        let range = KeyRange::lower_bound(&JsValue::from_f64(cursor as f64), Some(true))
-            .map_err(rexie::Error::from)?;
-        for v in ops.index(SEQ)?.get_all(Some(range), None).await? {
-            let o = server_op(&v)?;
+        for o in after(&tx.store(LOG)?, snapshot_cursor).await? {
             confirmed.apply_ordered(&o.op, &o.outcome);
             cursor = o.seq;
         }
@@ -242,14 +325,38 @@ impl Db {
             pending.push((rec.pending.unwrap_or_default(), op));
         }
         tx.done().await?;
-        Ok(Loaded {
+        Ok(Some(Loaded {
             enrolment,
             epoch,
             confirmed,
             cursor,
             snapshot_cursor,
             pending,
-        })
+        }))
+    }
+
+    /// Moves version 1's confirmed ops (a record each in [`OPS`]) to [`LOG`], in one
+    /// transaction: a tablet updated with a long log does this once, at its first start.
+    async fn move_version_1(&self) -> Result<()> {
+        let tx = self
+            .rexie
+            .transaction(&[OPS, LOG], TransactionMode::ReadWrite)?;
+        let ops = tx.store(OPS)?;
+        let mut ids = Vec::new();
+        let mut confirmed = Vec::new();
+        for value in ops.index(SEQ)?.get_all(None, None).await? {
+            ids.push(OpRecord::from_js(&value)?.id);
+            confirmed.push(server_op(&value)?);
+        }
+        let log = tx.store(LOG)?;
+        for part in confirmed.chunks(MOVED_PER_RECORD) {
+            if let Some(record) = LogRecord::new(part)? {
+                log.put(&record.to_js(part.len())?, None).await?;
+            }
+        }
+        delete_all(&ops, ids.into_iter()).await?;
+        tx.done().await?;
+        Ok(())
     }
 
     /// Saves the enrolment.
@@ -279,11 +386,13 @@ impl Db {
         Ok(())
     }
 
-    /// Stores confirmed ops with the position (`cursor` of history `epoch`) they bring
-    /// the device to, and the whole view when `snapshot` is given, all or nothing.
+    /// Stores a round's confirmed ops (as one record) with the position (`cursor` of
+    /// history `epoch`) they bring the device to, removes the pending ops they `settled`,
+    /// and writes the whole view when `snapshot` is given: all or nothing.
     pub async fn commit_confirmed(
         &self,
         confirmed: &[ServerOp],
+        settled: &[OpId],
         epoch: Option<&Epoch>,
         cursor: u64,
         snapshot: Option<&SnapshotText>,
@@ -292,27 +401,24 @@ impl Db {
             epoch: epoch.cloned(),
             cursor,
         })?;
-        let mut records = Vec::with_capacity(confirmed.len());
-        for o in confirmed {
-            let rec = OpRecord {
-                id: o.op.id.to_string(),
-                op: json_text(&o.op)?,
-                pending: None,
-                seq: Some(o.seq as f64),
-                outcome: Some(json_text(&o.outcome)?),
-            };
-            records.push((rec.to_js()?, None));
-        }
+        let record = LogRecord::new(confirmed)?
+            .map(|r| r.to_js(confirmed.len()))
+            .transpose()?;
         let tx = self
             .rexie
-            .transaction(&[OPS, VIEW], TransactionMode::ReadWrite)?;
-        tx.store(OPS)?.put_all(records.into_iter()).await?;
+            .transaction(&[OPS, LOG, VIEW], TransactionMode::ReadWrite)?;
+        let ops = tx.store(OPS)?;
+        delete_all(&ops, settled.iter().map(|id| id.to_string())).await?;
         let view = tx.store(VIEW)?;
         view.put(&position, Some(&JsValue::from_str(POSITION)))
             .await?;
         if let Some(snapshot) = snapshot {
             view.put(&snapshot.json, Some(&JsValue::from_str(SNAPSHOT)))
                 .await?;
+        }
+        // Added, not put: a round that repeats a stored one's numbers undoes it all.
+        if let Some(record) = record {
+            tx.store(LOG)?.add(&record, None).await?;
         }
         tx.done().await?;
         Ok(())
@@ -325,75 +431,127 @@ impl Db {
     pub async fn restart(&self, device: &DeviceId) -> Result<Vec<Op>> {
         let tx = self
             .rexie
-            .transaction(&[OPS, VIEW], TransactionMode::ReadWrite)?;
+            .transaction(&[OPS, LOG, VIEW], TransactionMode::ReadWrite)?;
         let ops = tx.store(OPS)?;
-        // Both indexes give their records in order: server order, then local order.
-        let confirmed = ops.index(SEQ)?.get_all(None, None).await?;
+        let log = tx.store(LOG)?;
+        let own: Vec<Op> = after(&log, 0)
+            .await?
+            .into_iter()
+            .map(|o| o.op)
+            .filter(|op| &op.device == device)
+            .collect();
         let pending = ops.index(PENDING)?.get_all(None, None).await?;
-        let mut own = Vec::new();
-        let mut records = Vec::with_capacity(confirmed.len() + pending.len());
-        for value in confirmed.iter().chain(&pending) {
-            let mut rec = OpRecord::from_js(value)?;
-            let op: Op = serde_json::from_str(&rec.op).map_err(decode_err)?;
-            if rec.pending.is_none() {
-                if &op.device != device {
-                    continue;
-                }
-                own.push(op);
-            }
-            rec.pending = Some(records.len() as f64 + 1.0);
-            rec.seq = None;
-            rec.outcome = None;
-            records.push((rec.to_js()?, None));
+        let mut records = Vec::with_capacity(own.len() + pending.len());
+        for op in &own {
+            records.push(OpRecord {
+                id: op.id.to_string(),
+                op: json_text(op)?,
+                pending: None,
+                seq: None,
+                outcome: None,
+            });
         }
+        for value in &pending {
+            records.push(OpRecord::from_js(value)?);
+        }
+        for (i, rec) in records.iter_mut().enumerate() {
+            rec.pending = Some(i as f64 + 1.0);
+        }
+        let records = records
+            .iter()
+            .map(|rec| rec.to_js().map(|v| (v, None)))
+            .collect::<Result<Vec<_>>>()?;
         ops.clear().await?;
         ops.put_all(records.into_iter()).await?;
+        log.clear().await?;
         // The old history's view and position go: the new history starts from nothing.
         tx.store(VIEW)?.clear().await?;
         tx.done().await?;
         Ok(own)
     }
 
-    /// One stored op by its id (a handover's signature, for reprinting its receipt).
+    /// One stored op by its id (a handover's signature, for reprinting its receipt):
+    /// pending, or in the log (whose records are searched as text before one is read).
     pub async fn op(&self, id: &loket_core::OpId) -> Result<Option<Op>> {
-        let tx = self.rexie.transaction(&[OPS], TransactionMode::ReadOnly)?;
-        let value = tx
-            .store(OPS)?
-            .get(JsValue::from_str(&id.to_string()))
-            .await?;
-        tx.done().await?;
-        match value {
+        let key = id.to_string();
+        let tx = self
+            .rexie
+            .transaction(&[OPS, LOG], TransactionMode::ReadOnly)?;
+        let pending = tx.store(OPS)?.get(JsValue::from_str(&key)).await?;
+        let found = match pending {
             Some(v) if !v.is_undefined() => {
                 let rec = OpRecord::from_js(&v)?;
-                serde_json::from_str(&rec.op).map(Some).map_err(decode_err)
+                Some(serde_json::from_str(&rec.op).map_err(decode_err)?)
             }
-            _ => Ok(None),
-        }
+            _ => {
+                let mut found = None;
+                // Newest first: a receipt reprinted is mostly of a recent handover.
+                for value in tx.store(LOG)?.get_all(None, None).await?.iter().rev() {
+                    let holds = js_sys::Reflect::get(value, &JsValue::from_str("ops"))
+                        .ok()
+                        .and_then(|v| v.as_string())
+                        .is_some_and(|text| text.contains(&key));
+                    if holds {
+                        found = LogRecord::ops_of(value)?
+                            .into_iter()
+                            .find(|o| o.op.id == *id)
+                            .map(|o| o.op);
+                        break;
+                    }
+                }
+                found
+            }
+        };
+        tx.done().await?;
+        Ok(found)
     }
 
     /// How many ops are stored, and how many of them are pending.
     pub async fn count_ops(&self) -> Result<(u32, u32)> {
-        let tx = self.rexie.transaction(&[OPS], TransactionMode::ReadOnly)?;
-        let ops = tx.store(OPS)?;
-        let all = ops.count(None).await?;
-        let pending = ops.index(PENDING)?.count(None).await?;
+        let tx = self
+            .rexie
+            .transaction(&[OPS, LOG], TransactionMode::ReadOnly)?;
+        let pending = tx.store(OPS)?.count(None).await?;
+        let confirmed: u32 = tx
+            .store(LOG)?
+            .get_all(None, None)
+            .await?
+            .iter()
+            .map(LogRecord::count_of)
+            .sum();
         tx.done().await?;
-        Ok((all, pending))
+        Ok((confirmed + pending, pending))
     }
 
     /// Confirmed ops with a sequence number from `from` on, in server order.
     pub async fn confirmed_since(&self, from: u64) -> Result<Vec<ServerOp>> {
-        let tx = self.rexie.transaction(&[OPS], TransactionMode::ReadOnly)?;
-        let range = KeyRange::lower_bound(&JsValue::from_f64(from as f64), Some(false))
-            .map_err(rexie::Error::from)?;
-        let values = tx
-            .store(OPS)?
-            .index(SEQ)?
-            .get_all(Some(range), None)
-            .await?;
+        let tx = self.rexie.transaction(&[LOG], TransactionMode::ReadOnly)?;
+        let ops = after(&tx.store(LOG)?, from.saturating_sub(1)).await?;
         tx.done().await?;
-        values.iter().map(server_op).collect()
+        Ok(ops)
     }
+}
+
+/// Deletes the records of `keys` from `store`, every request made before any is awaited
+/// (one awaited after another, 500 deletes took longer than the rest of a round).
+async fn delete_all(store: &rexie::Store, keys: impl Iterator<Item = String>) -> Result<()> {
+    futures::future::try_join_all(keys.map(|key| store.delete(JsValue::from_str(&key)))).await?;
+    Ok(())
+}
+
+/// The confirmed ops of `log` with a sequence number past `cursor`, in server order.
+async fn after(log: &rexie::Store, cursor: u64) -> Result<Vec<ServerOp>> {
+    let range = KeyRange::lower_bound(&JsValue::from_f64(cursor as f64), Some(true))
+        .map_err(rexie::Error::from)?;
+    let mut ops = Vec::new();
+    for value in log.index(LAST)?.get_all(Some(range), None).await? {
+        ops.extend(
+            LogRecord::ops_of(&value)?
+                .into_iter()
+                .filter(|o| o.seq > cursor),
+        );
+    }
+    Ok(ops)
 }
 
 /// A confirmed op record as the op, its sequence number and its outcome.

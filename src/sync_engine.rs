@@ -19,7 +19,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use loket_core::sync::live::LiveHead;
 use loket_core::sync::rounds::{AfterFailure, RoundFailed, Settling, retry_after_ms};
-use loket_core::sync::{MAX_PUSH, Replica};
+use loket_core::sync::{MAX_PUSH, Received, Replica};
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -155,15 +155,27 @@ fn round_failed(e: ApiError) -> RoundFailed {
 }
 
 /// Round trips until nothing is left to send and the server has nothing more.
+///
+/// A round's confirmed ops are written while the next round is on the wire: the next
+/// request is made from memory, which already holds the round, and if the disk then refuses
+/// the round, the next answer is dropped unread (memory goes back to the disk, and what the
+/// server took meanwhile is answered "already applied" when it is sent again).
 async fn settle(app: AppState) -> Result<(), SyncProblem> {
     let Some(enrolment) = app.enrolment.get_untracked() else {
         return Ok(());
     };
     let db = app.db().ok_or(SyncProblem::Storage)?;
     let mut settling = Settling::new();
+    let mut ahead = None;
     loop {
-        let request = app.replica.with_value(|r| r.request(MAX_PUSH));
-        let response = match api::sync(&enrolment.token, &request).await {
+        let answer = match ahead.take() {
+            Some(answer) => answer,
+            None => {
+                let request = app.replica.with_value(|r| r.request(MAX_PUSH));
+                api::sync(&enrolment.token, &request).await
+            }
+        };
+        let response = match answer {
             Ok(response) => response,
             Err(e) => match settling.failed(round_failed(e)) {
                 // The server's history is not the one this device synced with (it was
@@ -194,26 +206,32 @@ async fn settle(app: AppState) -> Result<(), SyncProblem> {
             );
         }
         let settled = app.replica.with_value(|r| Settling::settled(r, more));
-        // The last round commits even when it brought nothing new: the view is written at a
-        // sync's end (the ops before it may have ended exactly on a page).
-        if !received.confirmed.is_empty() || settled {
-            commit(app, &db, &received.confirmed, settled).await?;
-        }
         if settled {
-            return Ok(());
+            // The last round commits even when it brought nothing new: the view is written
+            // at a sync's end (the ops before it may have ended exactly on a page).
+            return commit(app, &db, &received, true).await;
         }
+        let request = app.replica.with_value(|r| r.request(MAX_PUSH));
+        let (written, next) = futures::future::join(
+            commit(app, &db, &received, false),
+            api::sync(&enrolment.token, &request),
+        )
+        .await;
+        written?;
+        ahead = Some(next);
     }
 }
 
-/// Writes a round's confirmed ops and the new cursor (and, when due, the whole view), then
-/// shows them; if the disk refuses, memory goes back to what the disk holds. `last` when
+/// Writes a round's confirmed ops, the new cursor and the pending ops it settled (and, when
+/// due, the whole view), then shows them; if the disk refuses, memory goes back to what the disk holds. `last` when
 /// this is the sync's last round.
 async fn commit(
     app: AppState,
     db: &Db,
-    confirmed: &[loket_core::sync::ServerOp],
+    received: &Received,
     last: bool,
 ) -> Result<(), SyncProblem> {
+    let confirmed = &received.confirmed;
     let engine = app.engine.get_value();
     let since = engine.snapshot_cursor.get();
     let (epoch, cursor, snapshot) = app.replica.with_value(|r| {
@@ -231,7 +249,13 @@ async fn commit(
         return Ok(());
     }
     let written = db
-        .commit_confirmed(confirmed, epoch.as_ref(), cursor, snapshot.as_ref())
+        .commit_confirmed(
+            confirmed,
+            &received.settled,
+            epoch.as_ref(),
+            cursor,
+            snapshot.as_ref(),
+        )
         .await;
     if let Err(e) = written {
         leptos::logging::error!("saving synced ops failed: {e}");

@@ -91,6 +91,7 @@ async fn what_is_written_survives_a_reopen() {
     let snapshot = SnapshotText::new(server.state(), pushed.seq).unwrap();
     db.commit_confirmed(
         &confirmed,
+        &[a.id],
         Some(server.epoch()),
         pushed.seq,
         Some(&snapshot),
@@ -108,11 +109,14 @@ async fn what_is_written_survives_a_reopen() {
     let pending: Vec<_> = loaded.pending.iter().map(|(_, op)| op.clone()).collect();
     assert_eq!(
         pending,
-        vec![c, b],
+        vec![c, b.clone()],
         "pending ops come back in their local order"
     );
     assert_eq!(db.count_ops().await.unwrap(), (3, 2));
     assert_eq!(db.confirmed_since(1).await.unwrap(), confirmed);
+    assert_eq!(db.op(&a.id).await.unwrap(), Some(a), "a confirmed op by id");
+    assert_eq!(db.op(&b.id).await.unwrap(), Some(b), "a pending op by id");
+    assert_eq!(db.op(&issue(9).id).await.unwrap(), None);
     db.close();
 }
 
@@ -128,38 +132,158 @@ async fn confirmed_ops_and_their_view_are_written_all_or_nothing() {
         outcome: p.outcome,
     }];
     let snapshot = SnapshotText::new(server.state(), 1).unwrap();
-    db.commit_confirmed(&one, Some(server.epoch()), 1, Some(&snapshot))
+    db.commit_confirmed(&one, &[], Some(server.epoch()), 1, Some(&snapshot))
         .await
         .unwrap();
     let before = server.state().clone();
 
-    // A batch whose second op repeats a sequence number breaks the unique index half-way:
-    // the whole transaction must be undone, the view and cursor included.
+    // A round that starts at a stored round's number fails when its ops are added, after
+    // its pending op was removed and the view and cursor written: all of it must be undone.
     let (x, y) = (issue(2), issue(3));
+    db.record_local(&x, 1.0).await.unwrap();
     let px = server.push(x.clone(), chrono::Utc::now()).unwrap();
     let py = server.push(y.clone(), chrono::Utc::now()).unwrap();
     let broken = vec![
         ServerOp {
-            seq: px.seq,
-            op: x,
+            seq: p.seq,
+            op: x.clone(),
             outcome: px.outcome,
         },
         ServerOp {
-            seq: px.seq,
+            seq: py.seq,
             op: y,
             outcome: py.outcome,
         },
     ];
     let snapshot = SnapshotText::new(server.state(), 3).unwrap();
     let result = db
-        .commit_confirmed(&broken, Some(server.epoch()), 3, Some(&snapshot))
+        .commit_confirmed(&broken, &[x.id], Some(server.epoch()), 3, Some(&snapshot))
         .await;
     assert!(result.is_err(), "a repeated seq must fail the transaction");
 
     let loaded = db.load().await.unwrap();
     assert_eq!(loaded.cursor, 1);
     assert_eq!(loaded.confirmed, before);
-    assert_eq!(db.count_ops().await.unwrap(), (1, 0));
+    assert_eq!(
+        loaded.pending,
+        vec![(1.0, x)],
+        "the pending op is still there"
+    );
+    assert_eq!(db.count_ops().await.unwrap(), (2, 1));
+    db.close();
+}
+
+/// A tablet updated from version 1 of the store (a record per confirmed op) keeps every
+/// op: its first start moves the confirmed ones over, and loads what it held.
+#[wasm_bindgen_test]
+async fn a_version_1_store_is_moved_over_with_nothing_lost() {
+    use rexie::{Index, ObjectStore, Rexie, TransactionMode};
+    use wasm_bindgen::JsValue;
+    let name = "loket-test-version-1";
+    Db::delete(name).await.unwrap();
+    let v1 = Rexie::builder(name)
+        .version(1)
+        .add_object_store(
+            ObjectStore::new("ops")
+                .key_path("id")
+                .add_index(Index::new("pending", "pending"))
+                .add_index(Index::new("seq", "seq").unique(true)),
+        )
+        .add_object_store(ObjectStore::new("view"))
+        .add_object_store(ObjectStore::new("meta"))
+        .build()
+        .await
+        .unwrap();
+    let mut server = ledger();
+    let mut state = OfficeState::default();
+    let tx = v1
+        .transaction(&["ops"], TransactionMode::ReadWrite)
+        .unwrap();
+    let ops = tx.store("ops").unwrap();
+    for serial in 1..=3 {
+        let op = issue(serial);
+        let pushed = server.push(op.clone(), chrono::Utc::now()).unwrap();
+        state.apply_ordered(&op, &pushed.outcome);
+        let record = js_sys::Object::new();
+        for (k, v) in [
+            ("id", JsValue::from_str(&op.id.to_string())),
+            (
+                "op",
+                JsValue::from_str(&serde_json::to_string(&op).unwrap()),
+            ),
+            ("seq", JsValue::from_f64(pushed.seq as f64)),
+            (
+                "outcome",
+                JsValue::from_str(&serde_json::to_string(&pushed.outcome).unwrap()),
+            ),
+        ] {
+            js_sys::Reflect::set(&record, &JsValue::from_str(k), &v).unwrap();
+        }
+        ops.put(&record, None).await.unwrap();
+    }
+    let waiting = issue(4);
+    let record = js_sys::Object::new();
+    for (k, v) in [
+        ("id", JsValue::from_str(&waiting.id.to_string())),
+        (
+            "op",
+            JsValue::from_str(&serde_json::to_string(&waiting).unwrap()),
+        ),
+        ("pending", JsValue::from_f64(1.0)),
+    ] {
+        js_sys::Reflect::set(&record, &JsValue::from_str(k), &v).unwrap();
+    }
+    ops.put(&record, None).await.unwrap();
+    tx.done().await.unwrap();
+    v1.close();
+
+    let db = Db::open(name).await.unwrap();
+    let loaded = db.load().await.unwrap();
+    assert_eq!(loaded.cursor, 3);
+    assert_eq!(loaded.confirmed, state);
+    assert_eq!(loaded.pending, vec![(1.0, waiting)]);
+    assert_eq!(db.count_ops().await.unwrap(), (4, 1));
+    assert_eq!(db.confirmed_since(1).await.unwrap().len(), 3);
+    db.close();
+}
+
+/// For a server restored from a backup: the device's own confirmed ops become pending
+/// again ahead of the pending ones, and everything else confirmed goes.
+#[wasm_bindgen_test]
+async fn starting_again_keeps_this_devices_ops_first() {
+    let db = fresh("loket-test-restart").await;
+    let mut server = ledger();
+    let mine = issue(1);
+    let pushed = server.push(mine.clone(), chrono::Utc::now()).unwrap();
+    let mut theirs = issue(2);
+    theirs.device = DeviceId::new("dev-other").unwrap();
+    let confirmed = vec![
+        ServerOp {
+            seq: pushed.seq,
+            op: mine.clone(),
+            outcome: pushed.outcome.clone(),
+        },
+        ServerOp {
+            seq: pushed.seq + 1,
+            op: theirs,
+            outcome: pushed.outcome,
+        },
+    ];
+    db.commit_confirmed(&confirmed, &[], Some(server.epoch()), 2, None)
+        .await
+        .unwrap();
+    let waiting = issue(3);
+    db.record_local(&waiting, 7.0).await.unwrap();
+    let own = db
+        .restart(&DeviceId::new("dev-test").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(own, vec![mine.clone()]);
+    let loaded = db.load().await.unwrap();
+    assert_eq!(loaded.cursor, 0);
+    assert_eq!(loaded.confirmed, OfficeState::default());
+    assert_eq!(loaded.pending, vec![(1.0, mine), (2.0, waiting)]);
+    assert_eq!(db.count_ops().await.unwrap(), (2, 2));
     db.close();
 }
 
@@ -233,13 +357,13 @@ async fn the_view_is_written_now_and_then_and_start_up_folds_what_came_after() {
         }
         SnapshotText::new(&state, 2).unwrap()
     };
-    db.commit_confirmed(&confirmed[..2], Some(server.epoch()), 2, Some(&at_two))
+    db.commit_confirmed(&confirmed[..2], &[], Some(server.epoch()), 2, Some(&at_two))
         .await
         .unwrap();
-    db.commit_confirmed(&confirmed[2..4], Some(server.epoch()), 4, None)
+    db.commit_confirmed(&confirmed[2..4], &[], Some(server.epoch()), 4, None)
         .await
         .unwrap();
-    db.commit_confirmed(&confirmed[4..], Some(server.epoch()), 5, None)
+    db.commit_confirmed(&confirmed[4..], &[], Some(server.epoch()), 5, None)
         .await
         .unwrap();
     db.close();

@@ -72,27 +72,9 @@ fn happy_bodies() -> Vec<OpBody> {
 }
 
 /// The body of each step of the happy path for ticket `t`: call, arrive, documents,
-/// verified, printed, handed over.
+/// verified, printed, handed over (the builder other crates' tests use too).
 fn bodies_for(t: TicketRef) -> Vec<OpBody> {
-    vec![
-        OpBody::CallTicket(CallTicket {
-            number: t.number.clone(),
-            day: t.day,
-            counter: CounterNo::new(1).unwrap(),
-        }),
-        OpBody::Arrive(t.clone()),
-        OpBody::ReceiveDocuments(t.clone()),
-        OpBody::VerifyDocuments(Verify {
-            ticket: t.clone(),
-            verification: verification(true, Siak::Matches),
-        }),
-        OpBody::PrintCard(t.clone()),
-        OpBody::HandOver(HandOver {
-            ticket: t,
-            signature: signature(),
-            old_card_returned: false,
-        }),
-    ]
+    crate::testing::happy_visit(t)
 }
 
 fn applied(s: &mut OfficeState, op: Op) {

@@ -487,6 +487,10 @@ impl OfficeState {
         };
         self.tickets
             .retain(|(day, _), ticket| *day >= cutoff || !ticket.stage.is_final());
+        // The card ledger's older lines likewise stay in the log only (the counts stay
+        // whole): every printed card added one, so the state grew with every day served.
+        // Their day is the UTC one of their time, a few hours off the office's at most.
+        self.stock_log.retain(|line| line.at.date_naive() >= cutoff);
     }
 
     /// The change of a step of a visit, or of a spoiled card, with its ledger line.
@@ -813,7 +817,7 @@ impl OfficeState {
         self.stock
     }
 
-    /// The blank-card ledger, oldest first.
+    /// The blank-card ledger of the last [`LIVE_DAYS`], oldest first.
     pub fn stock_log(&self) -> &[Done<StockMove>] {
         &self.stock_log
     }
@@ -1074,5 +1078,36 @@ mod live_days {
         assert!(s.ticket(first, &no("A", 1)).is_none());
         assert!(s.ticket(first, &no("A", 2)).is_some());
         assert!(s.ticket(days(2), &no("A", 1)).is_some());
+    }
+
+    #[test]
+    fn the_card_ledger_keeps_a_week_of_lines_and_the_counts_whole() {
+        let first = day();
+        let days = |n: u64| first.checked_add_days(chrono::Days::new(n)).unwrap();
+        let mut s = staffed();
+        let delivery = crate::op::ReceiveStock {
+            count: 40,
+            delivery_note: "SJ-1".into(),
+        };
+        let received = by(
+            1,
+            "dev-admin",
+            "staff-admin",
+            0,
+            OpBody::ReceiveStock(delivery),
+        );
+        assert_eq!(s.apply(&received), Outcome::Applied);
+        s.apply(&issue_on(2, 1, days(7)));
+        assert_eq!(
+            s.stock_log().len(),
+            1,
+            "a week on, the delivery's line stays"
+        );
+        s.apply(&issue_on(3, 2, days(8)));
+        assert!(
+            s.stock_log().is_empty(),
+            "past the week it is in the log only"
+        );
+        assert_eq!(s.stock().on_hand(), 40);
     }
 }

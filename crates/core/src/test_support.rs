@@ -9,6 +9,9 @@ use crate::sync::{Ledger, Origin, SyncRequest};
 use crate::ticket::TicketNo;
 use chrono::{DateTime, NaiveDate, Utc};
 
+/// The ops' times start at 2026-11-24 16:00 UTC: [`day`], as a UTC date.
+const BASE_SECS: i64 = 1_795_536_000;
+
 pub fn day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
 }
@@ -39,7 +42,7 @@ pub fn by(n: u32, device: &str, actor: &str, secs: i64, body: OpBody) -> Op {
         office: OfficeCode::new("51.02.02").unwrap(),
         device: DeviceId::new(device).unwrap(),
         actor: StaffId::new(actor).unwrap(),
-        at: DateTime::from_timestamp(1_764_000_000 + secs, 0).unwrap(),
+        at: DateTime::from_timestamp(BASE_SECS + secs, 0).unwrap(),
         body,
         proof: None,
     })
@@ -173,7 +176,7 @@ pub fn staffed_ledger() -> Ledger {
 
 /// The server's clock in tests: a day after the ops' times (see [`by`]).
 pub fn now() -> DateTime<Utc> {
-    DateTime::from_timestamp(1_764_000_000 + 86_400, 0).unwrap()
+    DateTime::from_timestamp(BASE_SECS + 86_400, 0).unwrap()
 }
 
 /// Device `device` of office 51.02.02, with letter `letter`.

@@ -50,3 +50,64 @@ pub fn account(id: &str, role: Role) -> Staff {
     };
     staff(staff_id, &format!("Staf {id}"), role)
 }
+
+/// The steps of a walk-in visit that goes as the SOP hopes, after its ticket was issued:
+/// called to counter 1, arrived, documents received, verified (every document of its
+/// case in the default catalogue valid, SIAK matching), printed and handed over.
+pub fn happy_visit(ticket: crate::op::TicketRef) -> Vec<crate::op::OpBody> {
+    use crate::catalogue::{CaseCode, Catalogue};
+    use crate::handover::Signature;
+    use crate::ids::CounterNo;
+    use crate::op::{CallTicket, HandOver, OpBody, Verify};
+    use crate::verification::{DocCheck, DocState, Siak, Verification};
+    let catalogue = Catalogue::default();
+    let documents = CaseCode::new("baru")
+        .ok()
+        .and_then(|code| catalogue.case(&code))
+        .map(|case| {
+            case.documents
+                .iter()
+                .map(|d| DocCheck {
+                    code: d.code.clone(),
+                    state: DocState::Valid,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let (Ok(nik), Ok(counter)) = ("5102024107900001".to_string().try_into(), CounterNo::new(1))
+    else {
+        panic!("the builder's own NIK and counter are valid");
+    };
+    vec![
+        OpBody::CallTicket(CallTicket {
+            number: ticket.number.clone(),
+            day: ticket.day,
+            counter,
+        }),
+        OpBody::Arrive(ticket.clone()),
+        OpBody::ReceiveDocuments(ticket.clone()),
+        OpBody::VerifyDocuments(Verify {
+            ticket: ticket.clone(),
+            verification: Verification {
+                catalogue: catalogue.version,
+                documents,
+                nik,
+                name: "Ni Made Ayu".into(),
+                siak: Siak::Matches,
+                note: String::new(),
+            },
+        }),
+        OpBody::PrintCard(ticket.clone()),
+        OpBody::HandOver(HandOver {
+            ticket,
+            signature: Signature {
+                strokes: vec![
+                    (0..20)
+                        .map(|i| [10 + i * 40, 100 + (i % 2) * 100])
+                        .collect(),
+                ],
+            },
+            old_card_returned: false,
+        }),
+    ]
+}

@@ -6,9 +6,10 @@ use chrono::{NaiveDate, Utc};
 use loket_core::catalogue::CaseCode;
 use loket_core::credential::prove;
 use loket_core::enrol::{EnrolRequest, Enrolment};
-use loket_core::sign_in::{FirstAdmin, Issued, SignIn};
+use loket_core::op::{ReceiveStock, TicketRef};
+use loket_core::sign_in::{FirstAdmin, Issued, SetPin, SignIn};
 use loket_core::sync::{MAX_PUSH, Replica, SyncRequest, SyncResponse};
-use loket_core::{IssueTicket, Op, OpBody, OpId, TicketNo};
+use loket_core::{IssueTicket, Op, OpBody, OpId, StaffId, TicketNo};
 use serde::de::DeserializeOwned;
 use std::time::Duration;
 
@@ -101,6 +102,77 @@ impl Device {
             .send()
             .await;
         self.credential = Some(answer(response, "POST /api/staff/sign-in").await);
+    }
+
+    /// Records a delivery of `count` blank cards (as the admin, before
+    /// [`Device::become_operator`]).
+    pub fn receive_stock(&mut self, count: u32) {
+        self.record(OpBody::ReceiveStock(ReceiveStock {
+            count,
+            delivery_note: "SJ-API/001".to_owned(),
+        }));
+    }
+
+    /// As the signed-in admin: makes the operator account `id`, gives it `pin` and signs it
+    /// in on this device, so every op recorded from then on is that operator's.
+    pub async fn become_operator(&mut self, id: &str, pin: &str) {
+        let staff = StaffId::new(id).expect("a valid staff id");
+        self.record(OpBody::SaveStaff(loket_core::testing::staff(
+            staff.clone(),
+            "Operator API",
+            loket_core::Role::Operator,
+        )));
+        self.sync_all().await;
+        let admin = self.credential.as_ref().expect("the admin is signed in");
+        let response = self
+            .http
+            .post(format!("{}/api/staff/pin", self.base))
+            .bearer_auth(&self.enrolment.token)
+            .header(
+                "x-loket-staff",
+                format!("{} {}", admin.credential, admin.key.call_token()),
+            )
+            .json(&SetPin {
+                staff: staff.clone(),
+                pin: pin.to_owned(),
+            })
+            .send()
+            .await
+            .expect("POST /api/staff/pin");
+        assert!(
+            response.status().is_success(),
+            "POST /api/staff/pin answered {}",
+            response.status()
+        );
+        let response = self
+            .http
+            .post(format!("{}/api/staff/sign-in", self.base))
+            .bearer_auth(&self.enrolment.token)
+            .json(&SignIn {
+                staff: staff.clone(),
+                pin: pin.to_owned(),
+            })
+            .send()
+            .await;
+        self.credential = Some(answer(response, "POST /api/staff/sign-in").await);
+        self.enrolment.actor = staff;
+    }
+
+    /// A walk-in visit that goes as the SOP hopes, from its ticket (`serial` of `day`) to
+    /// the card handed over ([`loket_core::testing::happy_visit`]): seven ops, by an
+    /// operator ([`Device::become_operator`]).
+    pub fn visit(&mut self, serial: u16, day: NaiveDate) {
+        self.issue(serial, day);
+        let ticket = TicketRef {
+            number: TicketNo {
+                letter: self.enrolment.letter.clone(),
+                serial,
+            },
+            day,
+        };
+        for body in loket_core::testing::happy_visit(ticket) {
+            self.record(body);
+        }
     }
 
     /// Records `body` as made now on this device by the enrolment's actor.
