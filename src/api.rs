@@ -12,7 +12,7 @@ use loket_core::sync::{SyncRequest, SyncResponse};
 use loket_core::{ErrorBody, ErrorCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, RequestInit, Response};
 
@@ -53,7 +53,7 @@ fn post_init<B: Serialize>(
     staff: Option<&str>,
     body: &B,
 ) -> Result<RequestInit, ApiError> {
-    let body = serde_json::to_string(body).map_err(|_| ApiError::Server(0))?;
+    let body = serde_json::to_vec(body).map_err(|_| ApiError::Server(0))?;
     let headers = Headers::new().map_err(|_| ApiError::Server(0))?;
     let _ = headers.set("Content-Type", "application/json");
     if let Some(token) = token {
@@ -65,7 +65,8 @@ fn post_init<B: Serialize>(
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_headers(&headers);
-    init.set_body(&JsValue::from_str(&body));
+    // Bytes, not a string: a push of 2,000 ops is not turned into UTF-16 and back.
+    init.set_body(&js_sys::Uint8Array::from(body.as_slice()));
     Ok(init)
 }
 
@@ -80,12 +81,22 @@ async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
 
 /// Sends one request and maps the answer: JSON on success, [`ApiError`] otherwise.
 async fn send<T: DeserializeOwned>(path: &str, init: &RequestInit) -> Result<T, ApiError> {
-    let (status, text) = send_text(path, init).await?;
-    serde_json::from_str(&text).map_err(|_| ApiError::Server(status))
+    let (status, body) = send_bytes(path, init).await?;
+    serde_json::from_slice(&body).map_err(|_| ApiError::Server(status))
 }
 
-/// Sends one request: the status and body of a success, [`ApiError`] otherwise.
+/// Sends one request: the status and body (as text) of a success, [`ApiError`] otherwise.
 async fn send_text(path: &str, init: &RequestInit) -> Result<(u16, String), ApiError> {
+    let (status, body) = send_bytes(path, init).await?;
+    String::from_utf8(body)
+        .map(|text| (status, text))
+        .map_err(|_| ApiError::Server(status))
+}
+
+/// Sends one request: the status and body of a success, [`ApiError`] otherwise. The body
+/// is read as bytes, copied once into memory here (a pull page of megabytes read as text
+/// would be decoded to UTF-16 and encoded back).
+async fn send_bytes(path: &str, init: &RequestInit) -> Result<(u16, Vec<u8>), ApiError> {
     let window = web_sys::window().ok_or(ApiError::Unreachable)?;
     let response: Response = JsFuture::from(window.fetch_with_str_and_init(path, init))
         .await
@@ -93,19 +104,19 @@ async fn send_text(path: &str, init: &RequestInit) -> Result<(u16, String), ApiE
         .dyn_into()
         .map_err(|_| ApiError::Unreachable)?;
     let status = response.status();
-    let text = match response.text() {
+    let body = match response.array_buffer() {
         Ok(promise) => JsFuture::from(promise)
             .await
             .ok()
-            .and_then(|t| t.as_string()),
+            .map(|buffer| js_sys::Uint8Array::new(&buffer).to_vec()),
         Err(_) => None,
     }
     // A body cut off mid-way is a lost answer, like no answer at all.
     .ok_or(ApiError::Unreachable)?;
     if response.ok() {
-        return Ok((status, text));
+        return Ok((status, body));
     }
-    let (code, message) = serde_json::from_str::<ErrorBody>(&text)
+    let (code, message) = serde_json::from_slice::<ErrorBody>(&body)
         .map(|b| (b.error, b.message))
         .unwrap_or((ErrorCode::Unknown, String::new()));
     match status {

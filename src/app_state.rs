@@ -89,6 +89,8 @@ pub struct AppState {
     /// One op at a time is made, saved and applied: two quick taps get two serials, and no
     /// op reaches a sync before it is on disk.
     pub(crate) record_lock: StoredValue<Rc<Gate>, LocalStorage>,
+    /// The replica's `view_changes` when its view was last put in [`AppState::view`].
+    shown_view: StoredValue<Option<u64>, LocalStorage>,
     /// The clock, ticking every 30 s: the service day turns at midnight without a tap.
     pub now: RwSignal<DateTime<Utc>>,
     /// The device's enrolment, once known.
@@ -206,6 +208,7 @@ impl AppState {
             replica: StoredValue::new_local(Replica::default()),
             engine: StoredValue::new_local(Rc::new(Engine::default())),
             record_lock: StoredValue::new_local(Rc::new(Gate::default())),
+            shown_view: StoredValue::new_local(None),
             now: RwSignal::new(Utc::now()),
             enrolment: RwSignal::new(None),
             view: RwSignal::new(OfficeState::default()),
@@ -513,8 +516,11 @@ impl AppState {
     }
 
     async fn load(self, name: &str) -> Result<(), crate::store::StoreError> {
+        crate::mark("loket-start");
         let db = Db::open(name).await?;
+        crate::mark("loket-opened");
         let loaded = db.load().await?;
+        crate::mark("loket-loaded");
         let highest = loaded.pending.iter().map(|(o, _)| *o).fold(0.0, f64::max);
         self.engine
             .with_value(|e| e.loaded(highest, loaded.snapshot_cursor));
@@ -522,15 +528,31 @@ impl AppState {
         let replica = Replica::new(loaded.epoch, loaded.confirmed, loaded.cursor, pending);
         self.db.set_value(Some(Rc::new(db)));
         self.enrolment.set(loaded.enrolment);
-        self.replica.set_value(replica);
-        self.publish();
+        self.replace_replica(replica);
         Ok(())
+    }
+
+    /// Puts `replica` in place of the one held (loaded from disk) and shows it.
+    pub(crate) fn replace_replica(self, replica: Replica) {
+        self.replica.set_value(replica);
+        // Its count of view changes is its own: show its view whatever the count.
+        self.shown_view.set_value(None);
+        self.publish();
     }
 
     /// Shows the replica's view and pending count on the pages.
     pub(crate) fn publish(self) {
         self.replica.with_value(|r| {
-            self.view.set(r.view().clone());
+            // The view is cloned into its signal only when it changed: a push of this
+            // device's own ops, confirmed as they were shown, leaves it as it is.
+            let n = r.view_changes();
+            let moved = self
+                .shown_view
+                .try_update_value(|shown| shown.replace(n) != Some(n))
+                .unwrap_or(true);
+            if moved {
+                self.view.set(r.view().clone());
+            }
             self.pending.set(r.pending().len());
             self.cursor.set(r.cursor());
         });

@@ -176,6 +176,15 @@ pub fn App() -> impl IntoView {
 /// screen: what `cargo xtask bench` reads as cold start, from navigation.
 pub const USABLE_MARK: &str = "loket-usable";
 
+/// Sets the `performance.mark` `name`: the bench reads where a cold start's time goes
+/// (`loket-start` when the app starts loading its store, `loket-opened`, `loket-loaded`,
+/// then [`USABLE_MARK`]).
+pub(crate) fn mark(name: &str) {
+    if let Some(performance) = window().performance() {
+        let _ = performance.mark(name);
+    }
+}
+
 /// Sets [`USABLE_MARK`] once the frame after the app became ready is painted.
 fn mark_usable_once(app: AppState) {
     let marked = std::cell::Cell::new(false);
@@ -184,14 +193,7 @@ fn mark_usable_once(app: AppState) {
             // After the next frame is painted: a task queued from its animation callback
             // runs once that frame is on screen.
             request_animation_frame(|| {
-                set_timeout(
-                    || {
-                        if let Some(performance) = window().performance() {
-                            let _ = performance.mark(USABLE_MARK);
-                        }
-                    },
-                    std::time::Duration::ZERO,
-                );
+                set_timeout(|| mark(USABLE_MARK), std::time::Duration::ZERO);
             });
         }
     });

@@ -17,11 +17,17 @@ use wasm_bindgen::JsValue;
 
 /// The database's name in production; tests use their own.
 pub const DB_NAME: &str = "loket";
-/// Version 2 keeps confirmed ops a round to a record in [`LOG`]; a database of version 1
-/// (one record per confirmed op in [`OPS`]) is moved over when it is opened.
+/// Version 2 keeps pending ops by their local order in [`PENDING_OPS`] and confirmed ops
+/// a round to a record in [`LOG`]; what a database of version 1 holds in [`OPS`] is moved
+/// over when it is first loaded.
 const VERSION: u32 = 2;
-/// Pending ops, one record each (and, in a database of version 1, confirmed ones too).
+/// Version 1's ops, pending and confirmed, one record each: empty once moved over.
 const OPS: &str = "ops";
+/// Pending ops, one record each (`{id, op, pending}`), keyed by their local order, so the
+/// oldest ones a round confirmed go with one range deletion.
+const PENDING_OPS: &str = "pending_ops";
+/// Unique index of [`PENDING_OPS`] by op id: an op is stored once, and found by its id.
+const ID: &str = "id";
 /// Confirmed ops, one record per round: `{first, last, n, ops}`, `ops` the JSON text of
 /// the round's [`ServerOp`]s in server order.
 const LOG: &str = "log";
@@ -29,7 +35,7 @@ const LOG: &str = "log";
 const LAST: &str = "last";
 const VIEW: &str = "view";
 const META: &str = "meta";
-/// Index of pending ops by local order; confirmed records lack the field and drop out.
+/// Index of version 1's pending ops by local order (and [`PENDING_OPS`]' key path).
 const PENDING: &str = "pending";
 /// Unique index of version 1's confirmed ops by server sequence number.
 const SEQ: &str = "seq";
@@ -252,6 +258,11 @@ impl Db {
                     .add_index(Index::new(SEQ, "seq").unique(true)),
             )
             .add_object_store(
+                ObjectStore::new(PENDING_OPS)
+                    .key_path(PENDING)
+                    .add_index(Index::new(ID, ID).unique(true)),
+            )
+            .add_object_store(
                 ObjectStore::new(LOG)
                     .key_path("first")
                     .add_index(Index::new(LAST, LAST).unique(true)),
@@ -274,7 +285,7 @@ impl Db {
     }
 
     /// Reads what start-up needs: the enrolment, the confirmed view, the pending ops. A
-    /// database of version 1 has its confirmed ops moved to [`LOG`] first, once.
+    /// database of version 1 has its ops moved over first, once.
     pub async fn load(&self) -> Result<Loaded> {
         if let Some(loaded) = self.read().await? {
             return Ok(loaded);
@@ -282,16 +293,16 @@ impl Db {
         self.move_version_1().await?;
         self.read()
             .await?
-            .ok_or_else(|| decode_err("version 1's confirmed ops are still there"))
+            .ok_or_else(|| decode_err("version 1's ops are still there"))
     }
 
-    /// What [`Db::load`] gives, or `None` while version 1's confirmed ops wait to be moved.
+    /// What [`Db::load`] gives, or `None` while version 1's ops wait to be moved.
     async fn read(&self) -> Result<Option<Loaded>> {
-        let tx = self
-            .rexie
-            .transaction(&[OPS, LOG, VIEW, META], TransactionMode::ReadOnly)?;
-        let ops = tx.store(OPS)?;
-        if ops.index(SEQ)?.count(None).await? > 0 {
+        let tx = self.rexie.transaction(
+            &[OPS, PENDING_OPS, LOG, VIEW, META],
+            TransactionMode::ReadOnly,
+        )?;
+        if tx.store(OPS)?.count(None).await? > 0 {
             tx.done().await?;
             return Ok(None);
         }
@@ -319,7 +330,7 @@ impl Db {
             cursor = o.seq;
         }
         let mut pending = Vec::new();
-        for v in ops.index(PENDING)?.get_all(None, None).await? {
+        for v in tx.store(PENDING_OPS)?.get_all(None, None).await? {
             let rec = OpRecord::from_js(&v)?;
             let op: Op = serde_json::from_str(&rec.op).map_err(decode_err)?;
             pending.push((rec.pending.unwrap_or_default(), op));
@@ -335,17 +346,16 @@ impl Db {
         }))
     }
 
-    /// Moves version 1's confirmed ops (a record each in [`OPS`]) to [`LOG`], in one
-    /// transaction: a tablet updated with a long log does this once, at its first start.
+    /// Moves version 1's ops (a record each in [`OPS`]) over, in one transaction: the
+    /// pending ones to [`PENDING_OPS`] with their order, the confirmed ones to [`LOG`]. A
+    /// tablet updated with a long log does this once, at its first start.
     async fn move_version_1(&self) -> Result<()> {
         let tx = self
             .rexie
-            .transaction(&[OPS, LOG], TransactionMode::ReadWrite)?;
+            .transaction(&[OPS, PENDING_OPS, LOG], TransactionMode::ReadWrite)?;
         let ops = tx.store(OPS)?;
-        let mut ids = Vec::new();
         let mut confirmed = Vec::new();
         for value in ops.index(SEQ)?.get_all(None, None).await? {
-            ids.push(OpRecord::from_js(&value)?.id);
             confirmed.push(server_op(&value)?);
         }
         let log = tx.store(LOG)?;
@@ -354,7 +364,21 @@ impl Db {
                 log.put(&record.to_js(part.len())?, None).await?;
             }
         }
-        delete_all(&ops, ids.into_iter()).await?;
+        let pending = ops.index(PENDING)?.get_all(None, None).await?;
+        let records = pending
+            .iter()
+            .map(|value| {
+                let rec = OpRecord::from_js(value)?;
+                let rec = OpRecord {
+                    seq: None,
+                    outcome: None,
+                    ..rec
+                };
+                rec.to_js().map(|v| (v, None))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        tx.store(PENDING_OPS)?.put_all(records.into_iter()).await?;
+        ops.clear().await?;
         tx.done().await?;
         Ok(())
     }
@@ -380,8 +404,10 @@ impl Db {
             seq: None,
             outcome: None,
         };
-        let tx = self.rexie.transaction(&[OPS], TransactionMode::ReadWrite)?;
-        tx.store(OPS)?.add(&rec.to_js()?, None).await?;
+        let tx = self
+            .rexie
+            .transaction(&[PENDING_OPS], TransactionMode::ReadWrite)?;
+        tx.store(PENDING_OPS)?.add(&rec.to_js()?, None).await?;
         tx.done().await?;
         Ok(())
     }
@@ -406,9 +432,8 @@ impl Db {
             .transpose()?;
         let tx = self
             .rexie
-            .transaction(&[OPS, LOG, VIEW], TransactionMode::ReadWrite)?;
-        let ops = tx.store(OPS)?;
-        delete_all(&ops, settled.iter().map(|id| id.to_string())).await?;
+            .transaction(&[PENDING_OPS, LOG, VIEW], TransactionMode::ReadWrite)?;
+        settle(&tx.store(PENDING_OPS)?, settled).await?;
         let view = tx.store(VIEW)?;
         view.put(&position, Some(&JsValue::from_str(POSITION)))
             .await?;
@@ -424,6 +449,19 @@ impl Db {
         Ok(())
     }
 
+    /// Writes the whole confirmed view (as of the cursor it was made at) on its own: the
+    /// ops it holds are stored already, and start-up folds those after it.
+    pub async fn save_view(&self, snapshot: &SnapshotText) -> Result<()> {
+        let tx = self
+            .rexie
+            .transaction(&[VIEW], TransactionMode::ReadWrite)?;
+        tx.store(VIEW)?
+            .put(&snapshot.json, Some(&JsValue::from_str(SNAPSHOT)))
+            .await?;
+        tx.done().await?;
+        Ok(())
+    }
+
     /// Starts again from nothing for a server restored from a backup (see
     /// `Replica::restart`): in one transaction, this device's confirmed ops become pending
     /// again ahead of the pending ones, other devices' ops and the view go (the server
@@ -431,8 +469,8 @@ impl Db {
     pub async fn restart(&self, device: &DeviceId) -> Result<Vec<Op>> {
         let tx = self
             .rexie
-            .transaction(&[OPS, LOG, VIEW], TransactionMode::ReadWrite)?;
-        let ops = tx.store(OPS)?;
+            .transaction(&[PENDING_OPS, LOG, VIEW], TransactionMode::ReadWrite)?;
+        let ops = tx.store(PENDING_OPS)?;
         let log = tx.store(LOG)?;
         let own: Vec<Op> = after(&log, 0)
             .await?
@@ -440,7 +478,7 @@ impl Db {
             .map(|o| o.op)
             .filter(|op| &op.device == device)
             .collect();
-        let pending = ops.index(PENDING)?.get_all(None, None).await?;
+        let pending = ops.get_all(None, None).await?;
         let mut records = Vec::with_capacity(own.len() + pending.len());
         for op in &own {
             records.push(OpRecord {
@@ -476,8 +514,12 @@ impl Db {
         let key = id.to_string();
         let tx = self
             .rexie
-            .transaction(&[OPS, LOG], TransactionMode::ReadOnly)?;
-        let pending = tx.store(OPS)?.get(JsValue::from_str(&key)).await?;
+            .transaction(&[PENDING_OPS, LOG], TransactionMode::ReadOnly)?;
+        let pending = tx
+            .store(PENDING_OPS)?
+            .index(ID)?
+            .get(JsValue::from_str(&key))
+            .await?;
         let found = match pending {
             Some(v) if !v.is_undefined() => {
                 let rec = OpRecord::from_js(&v)?;
@@ -510,8 +552,8 @@ impl Db {
     pub async fn count_ops(&self) -> Result<(u32, u32)> {
         let tx = self
             .rexie
-            .transaction(&[OPS, LOG], TransactionMode::ReadOnly)?;
-        let pending = tx.store(OPS)?.count(None).await?;
+            .transaction(&[PENDING_OPS, LOG], TransactionMode::ReadOnly)?;
+        let pending = tx.store(PENDING_OPS)?.count(None).await?;
         let confirmed: u32 = tx
             .store(LOG)?
             .get_all(None, None)
@@ -532,10 +574,49 @@ impl Db {
     }
 }
 
-/// Deletes the records of `keys` from `store`, every request made before any is awaited
-/// (one awaited after another, 500 deletes took longer than the rest of a round).
-async fn delete_all(store: &rexie::Store, keys: impl Iterator<Item = String>) -> Result<()> {
-    futures::future::try_join_all(keys.map(|key| store.delete(JsValue::from_str(&key)))).await?;
+/// Deletes the pending ops a round `settled` from `pending`. They are the oldest ones (the
+/// server confirms a device's ops in the order it sends them), so they mostly go with one
+/// range deletion; when they are not, one by one, every request made before any is
+/// awaited (deleting 2,000 ops one awaited after another took longer than the round).
+async fn settle(pending: &rexie::Store, settled: &[OpId]) -> Result<()> {
+    let Ok(count) = u32::try_from(settled.len()) else {
+        return Err(decode_err("too many ops settled at once"));
+    };
+    if count == 0 {
+        return Ok(());
+    }
+    let oldest = pending.get_all(None, Some(count)).await?;
+    let settled: std::collections::HashSet<String> =
+        settled.iter().map(|id| id.to_string()).collect();
+    let records = oldest
+        .iter()
+        .map(OpRecord::from_js)
+        .collect::<Result<Vec<_>>>()?;
+    let orders = || records.iter().filter_map(|r| r.pending);
+    let (Some(first), Some(last)) = (orders().next(), orders().next_back()) else {
+        return Ok(());
+    };
+    if records.len() == settled.len() && records.iter().all(|r| settled.contains(&r.id)) {
+        let range = KeyRange::bound(
+            &JsValue::from_f64(first),
+            &JsValue::from_f64(last),
+            Some(false),
+            Some(false),
+        )
+        .map_err(rexie::Error::from)?;
+        return Ok(pending.delete(range.into()).await?);
+    }
+    let by_id = pending.index(ID)?;
+    let mut keys = Vec::new();
+    for id in &settled {
+        if let Some(value) = by_id.get(JsValue::from_str(id)).await?
+            && let Some(order) = OpRecord::from_js(&value)?.pending
+        {
+            keys.push(order);
+        }
+    }
+    futures::future::try_join_all(keys.iter().map(|k| pending.delete(JsValue::from_f64(*k))))
+        .await?;
     Ok(())
 }
 

@@ -212,9 +212,11 @@ async fn settle(app: AppState) -> Result<(), SyncProblem> {
             return commit(app, &db, &received, true).await;
         }
         let request = app.replica.with_value(|r| r.request(MAX_PUSH));
-        let (written, next) = futures::future::join(
-            commit(app, &db, &received, false),
+        // The request first: joined futures are first polled in order, and the commit's
+        // first poll does all its work on this thread before it waits for the disk.
+        let (next, written) = futures::future::join(
             api::sync(&enrolment.token, &request),
+            commit(app, &db, &received, false),
         )
         .await;
         written?;
@@ -234,17 +236,21 @@ async fn commit(
     let confirmed = &received.confirmed;
     let engine = app.engine.get_value();
     let since = engine.snapshot_cursor.get();
+    let due = app
+        .replica
+        .with_value(|r| crate::store::snapshot_due(r.cursor().saturating_sub(since), last));
+    // The whole view only now and then: mostly a round trip writes its ops. Mid-sync it
+    // goes with its round; at a sync's end after it, once staff see the round confirmed
+    // (the view only spares start-up a fold, and its text takes a while to make).
     let (epoch, cursor, snapshot) = app.replica.with_value(|r| {
-        // The whole view only now and then: mostly a round trip writes its ops.
-        let due = crate::store::snapshot_due(r.cursor().saturating_sub(since), last);
-        let snapshot = due.then(|| SnapshotText::new(r.confirmed(), r.cursor()));
+        let snapshot = (due && !last).then(|| SnapshotText::new(r.confirmed(), r.cursor()));
         (r.epoch().cloned(), r.cursor(), snapshot.transpose())
     });
     let snapshot = snapshot.map_err(|e| {
         leptos::logging::error!("the view cannot be saved: {e}");
         SyncProblem::Storage
     })?;
-    if confirmed.is_empty() && snapshot.is_none() {
+    if confirmed.is_empty() && !due {
         // A sync that ends with nothing new and the view written recently: nothing to store.
         return Ok(());
     }
@@ -263,13 +269,12 @@ async fn commit(
         // asks again from the disk's cursor.
         if let Ok(loaded) = db.load().await {
             let pending = loaded.pending.into_iter().map(|(_, op)| op).collect();
-            app.replica.set_value(Replica::new(
+            app.replace_replica(Replica::new(
                 loaded.epoch,
                 loaded.confirmed,
                 loaded.cursor,
                 pending,
             ));
-            app.publish();
         }
         return Err(SyncProblem::Storage);
     }
@@ -277,7 +282,28 @@ async fn commit(
         engine.snapshot_cursor.set(cursor);
     }
     app.publish();
+    if due && last {
+        save_view(app, db).await;
+    }
     Ok(())
+}
+
+/// Writes the whole confirmed view at a sync's end, after the page had its turn to show
+/// the sync done. Failing is not the sync's failure: start-up then folds from the view
+/// written before.
+async fn save_view(app: AppState, db: &Db) {
+    gloo_timers::future::TimeoutFuture::new(0).await;
+    let snapshot = app
+        .replica
+        .with_value(|r| SnapshotText::new(r.confirmed(), r.cursor()).map(|s| (s, r.cursor())));
+    let saved = match snapshot {
+        Ok((snapshot, cursor)) => db.save_view(&snapshot).await.map(|()| cursor),
+        Err(e) => Err(e),
+    };
+    match saved {
+        Ok(cursor) => app.engine.with_value(|e| e.snapshot_cursor.set(cursor)),
+        Err(e) => leptos::logging::warn!("the view was not saved: {e}"),
+    }
 }
 
 /// Starts the replica again from nothing, this device's confirmed ops pending again

@@ -287,6 +287,62 @@ async fn starting_again_keeps_this_devices_ops_first() {
     db.close();
 }
 
+/// A round's own ops that came back leave the pending ops: the oldest at once (the usual
+/// case), or any others one by one.
+#[wasm_bindgen_test]
+async fn settled_ops_leave_the_pending_ones_oldest_or_not() {
+    let db = fresh("loket-test-settle").await;
+    let ops: Vec<Op> = (1..=5).map(issue).collect();
+    for (i, op) in ops.iter().enumerate() {
+        db.record_local(op, 10.0 + i as f64).await.unwrap();
+    }
+    let mut server = ledger();
+    let mut confirmed = Vec::new();
+    for op in &ops {
+        let p = server.push(op.clone(), chrono::Utc::now()).unwrap();
+        confirmed.push(ServerOp {
+            seq: p.seq,
+            op: op.clone(),
+            outcome: p.outcome,
+        });
+    }
+    // The two oldest.
+    let ids: Vec<OpId> = ops[..2].iter().map(|op| op.id).collect();
+    db.commit_confirmed(&confirmed[..2], &ids, Some(server.epoch()), 2, None)
+        .await
+        .unwrap();
+    let left: Vec<Op> = db
+        .load()
+        .await
+        .unwrap()
+        .pending
+        .into_iter()
+        .map(|(_, op)| op)
+        .collect();
+    assert_eq!(left, ops[2..].to_vec());
+    // Not the oldest: the fourth alone.
+    db.commit_confirmed(
+        &confirmed[2..3],
+        &[ops[3].id],
+        Some(server.epoch()),
+        3,
+        None,
+    )
+    .await
+    .unwrap();
+    let left: Vec<Op> = db
+        .load()
+        .await
+        .unwrap()
+        .pending
+        .into_iter()
+        .map(|(_, op)| op)
+        .collect();
+    assert_eq!(left, vec![ops[2].clone(), ops[4].clone()]);
+    assert_eq!(db.count_ops().await.unwrap(), (5, 2));
+    db.close();
+}
+
 #[wasm_bindgen_test]
 async fn an_op_is_stored_once() {
     let db = fresh("loket-test-once").await;
@@ -372,6 +428,13 @@ async fn the_view_is_written_now_and_then_and_start_up_folds_what_came_after() {
     assert_eq!(loaded.snapshot_cursor, 2);
     assert_eq!(loaded.cursor, 5);
     assert_eq!(loaded.epoch.as_ref(), Some(server.epoch()));
+    assert_eq!(&loaded.confirmed, server.state());
+    // The view written on its own at a sync's end: start-up folds nothing after it.
+    db.save_view(&SnapshotText::new(server.state(), 5).unwrap())
+        .await
+        .unwrap();
+    let loaded = db.load().await.unwrap();
+    assert_eq!((loaded.snapshot_cursor, loaded.cursor), (5, 5));
     assert_eq!(&loaded.confirmed, server.state());
     db.close();
 }

@@ -101,7 +101,16 @@ impl Device {
         if lose_response {
             return;
         }
+        let (view_before, changes_before) =
+            (self.replica.view().clone(), self.replica.view_changes());
         let received = self.replica.receive(response).unwrap();
+        // A page redraws only when the count moved: when it did not, the view is the same.
+        if self.replica.view_changes() == changes_before {
+            assert!(
+                self.replica.view() == &view_before,
+                "the view changed without its count moving"
+            );
+        }
         assert!(
             received.disagreements.is_empty(),
             "device and server folded differently"

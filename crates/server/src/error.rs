@@ -17,8 +17,8 @@ use serde::de::DeserializeOwned;
 use std::sync::Arc;
 use thiserror::Error;
 
-/// The most bytes an API request body may have.
-pub const API_BODY_LIMIT: usize = 1024 * 1024;
+/// The most bytes an API request body may have (a device's largest push fits).
+pub const API_BODY_LIMIT: usize = loket_core::sync::MAX_REQUEST_BYTES;
 
 /// The longest an API request may take, its body read included: a push of the largest
 /// body over a slow mobile line fits well within it; a client trickling bytes does not.

@@ -472,6 +472,54 @@ async fn bodies_over_one_mebibyte_are_refused() {
     assert_eq!(status, StatusCode::OK);
 }
 
+/// A tablet that was offline through many handovers holds ops far larger than tickets: it
+/// sends them in pushes of at most `MAX_PUSH_BYTES`, and the server takes each whole
+/// (a push it refused as too large would leave the tablet unable to send anything).
+async fn the_largest_push_a_device_makes_is_taken_whole() {
+    use loket_core::handover::{MAX_POINTS, Signature};
+    use loket_core::op::HandOver;
+    use loket_core::sync::{MAX_PUSH, MAX_PUSH_BYTES, MAX_REQUEST_BYTES, Replica};
+    let app = TestApp::start().await;
+    let d = app.enrol("Loket 1").await;
+    let base = app.staff_office(&d).await;
+    let strokes = vec![
+        (0..MAX_POINTS as u16)
+            .map(|i| [i % 1000, i % 700])
+            .collect(),
+    ];
+    let mut tablet = Replica::default();
+    for serial in 1..=40 {
+        tablet.record(common::op(
+            &d,
+            loket_core::OpBody::HandOver(HandOver {
+                ticket: loket_core::TicketRef {
+                    number: common::no(&d.letter, serial),
+                    day: common::day(),
+                },
+                signature: Signature {
+                    strokes: strokes.clone(),
+                },
+                old_card_returned: false,
+            }),
+        ));
+    }
+    let request = tablet.request(MAX_PUSH);
+    let body = serde_json::to_vec(&request).unwrap();
+    assert!(
+        request.push.len() < 40,
+        "40 such ops are over a push's bytes"
+    );
+    assert!(body.len() > MAX_PUSH_BYTES / 2 && body.len() <= MAX_REQUEST_BYTES);
+    let (status, answer) = app.sync(&d, base, &request.push).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(pushed_seqs(&answer).len(), request.push.len());
+    // Handovers of tickets the office never issued: kept, each refused alone.
+    assert!(
+        answer["pushed"][0]["outcome"]["conflict"].is_object(),
+        "{answer}"
+    );
+}
+
 async fn state_and_seqs_survive_a_restart() {
     let mut app = TestApp::start().await;
     let d = app.enrol("Loket 1").await;
@@ -513,6 +561,7 @@ both!(
     bad_pushes_are_refused_whole,
     an_op_id_of_another_device_is_refused_and_rolls_the_push_back,
     bodies_over_one_mebibyte_are_refused,
+    the_largest_push_a_device_makes_is_taken_whole,
     state_and_seqs_survive_a_restart,
     pushes_at_once_each_land_once_in_one_order,
     a_device_far_behind_reads_every_op_once_in_order,

@@ -48,7 +48,14 @@ use std::fmt;
 use thiserror::Error;
 
 /// The most ops one push may carry; a device sends more in several rounds.
-pub const MAX_PUSH: usize = 500;
+pub const MAX_PUSH: usize = 2000;
+/// The most bytes a request body to the server may have.
+pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
+/// The most bytes of ops (as JSON) a device puts in one push, below
+/// [`MAX_REQUEST_BYTES`] with room for the rest of the request: 2,000 tickets are about
+/// 800 KB, but 500 handovers with long signatures would be twenty times that, and a
+/// push refused as too large would leave the device unable to send anything.
+pub const MAX_PUSH_BYTES: usize = 768 * 1024;
 /// The most ops one pull returns; `more` says when there are others.
 pub const MAX_PULL: usize = 2000;
 /// The most bytes of ops (as JSON) one pull returns, so that a page of large ops (a

@@ -1,6 +1,6 @@
 //! A device's half of sync: its confirmed state, its pending ops, and what a response does to them.
 
-use super::{Epoch, MAX_PUSH, ServerOp, SyncError, SyncRequest, SyncResponse};
+use super::{Epoch, MAX_PUSH, MAX_PUSH_BYTES, ServerOp, SyncError, SyncRequest, SyncResponse};
 use crate::ids::OpId;
 use crate::op::Op;
 use crate::state::{OfficeState, Outcome};
@@ -35,6 +35,8 @@ pub struct Replica {
     /// Started again for a new history and not caught up yet: the view stays what it was
     /// (staff keep working on it) until the new history is pulled in full.
     rebuilding: bool,
+    /// How many times the view changed.
+    view_changes: u64,
 }
 
 impl Replica {
@@ -55,12 +57,14 @@ impl Replica {
             acked: HashSet::new(),
             view: OfficeState::default(),
             rebuilding: false,
+            view_changes: 0,
         };
         replica.rebase();
         replica
     }
 
     fn rebase(&mut self) {
+        self.view_changes += 1;
         self.view = self.confirmed.clone();
         self.replayed = self.pending.iter().map(|op| self.view.apply(op)).collect();
     }
@@ -68,6 +72,13 @@ impl Replica {
     /// What staff see: confirmed state with pending ops on top.
     pub fn view(&self) -> &OfficeState {
         &self.view
+    }
+
+    /// A count that moves whenever the view changes (and only then): a page showing the
+    /// view of this replica redraws when it moved. A confirmed round of this device's own
+    /// ops, the common round of a push, leaves it where it was.
+    pub fn view_changes(&self) -> u64 {
+        self.view_changes
     }
 
     /// The state confirmed by the server, up to [`Self::cursor`].
@@ -92,6 +103,7 @@ impl Replica {
 
     /// Records an op made on this device; its outcome is tentative until confirmed.
     pub fn record(&mut self, op: Op) -> Outcome {
+        self.view_changes += 1;
         let outcome = self.view.apply(&op);
         self.pending.push(op);
         self.replayed.push(outcome.clone());
@@ -125,14 +137,22 @@ impl Replica {
         self.rebuilding
     }
 
-    /// The next request: the cursor and up to `max` pending ops not yet acknowledged.
+    /// The next request: the cursor and up to `max` pending ops not yet acknowledged, in
+    /// their order, at most [`MAX_PUSH_BYTES`] of them (always the first, which alone fits:
+    /// an op's own limits keep it far below).
     pub fn request(&self, max: usize) -> SyncRequest {
+        let mut bytes = 0usize;
         let push = self
             .pending
             .iter()
             .filter(|op| !self.acked.contains(&op.id))
             .take(max.min(MAX_PUSH))
-            .cloned()
+            .enumerate()
+            .take_while(|(i, op)| {
+                bytes = bytes.saturating_add(json_len(op) + 1);
+                *i == 0 || bytes <= MAX_PUSH_BYTES
+            })
+            .map(|(_, op)| op.clone())
             .collect();
         SyncRequest {
             epoch: self.epoch.clone(),
@@ -240,6 +260,24 @@ impl Replica {
         received.confirmed = healed;
         Ok(received)
     }
+}
+
+/// The bytes of `op` as JSON, counted without building the text.
+fn json_len(op: &Op) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing to a counter cannot fail, nor can an op's serialisation.
+    let _ = serde_json::to_writer(&mut count, op);
+    count.0
 }
 
 #[cfg(test)]
@@ -486,5 +524,50 @@ mod tests {
             Err(SyncError::HistoryChanged { .. })
         ));
         assert_eq!(tablet.cursor(), 1);
+    }
+
+    #[test]
+    fn a_push_stays_within_its_bytes_and_the_rest_follows() {
+        use crate::handover::{MAX_POINTS, Signature};
+        use crate::op::{HandOver, OpBody};
+        // Handovers signed with the longest signature a signature may be: 40 of them are
+        // far over a push's bytes, though far under its count.
+        let strokes = vec![
+            (0..MAX_POINTS as u16)
+                .map(|i| [i % 1000, i % 700])
+                .collect(),
+        ];
+        let mut tablet = Replica::default();
+        for n in 1..=40 {
+            tablet.record(op(
+                n,
+                "dev-a",
+                0,
+                OpBody::HandOver(HandOver {
+                    ticket: tref("A", n as u16),
+                    signature: Signature {
+                        strokes: strokes.clone(),
+                    },
+                    old_card_returned: false,
+                }),
+            ));
+        }
+        let mut sent = 0;
+        let mut server = staffed_ledger();
+        while tablet.has_unsent() {
+            let request = tablet.request(MAX_PUSH);
+            let bytes: usize = request.push.iter().map(json_len).sum();
+            assert!(!request.push.is_empty());
+            assert!(bytes <= MAX_PUSH_BYTES, "{bytes} bytes in one push");
+            assert_eq!(
+                serde_json::to_vec(&request.push[0]).unwrap().len(),
+                json_len(&request.push[0])
+            );
+            sent += request.push.len();
+            let response = server.sync(&origin("dev-a", "A"), request, now()).unwrap();
+            tablet.receive(response).unwrap();
+        }
+        assert_eq!(sent, 40, "every op sent once");
+        assert!(tablet.pending().is_empty());
     }
 }
