@@ -5,8 +5,9 @@
 //! time, as one record holding the round's ops (a round of 2,000 is one write, not 2,000),
 //! in the same transaction as the position (epoch and cursor) they bring the device to and
 //! the deletion of its own ops that came back. The whole confirmed view is written only
-//! every [`SNAPSHOT_EVERY`] confirmed ops, not on every round trip: at start-up the app
-//! reads that view and folds the few confirmed ops stored after it, never the whole log.
+//! every [`SNAPSHOT_EVERY`] confirmed ops, not on every round trip (at a sync's end, just
+//! after staff see it done): at start-up the app reads that view and folds the few
+//! confirmed ops stored after it, never the whole log.
 
 use loket_core::enrol::Enrolment;
 use loket_core::sync::{Epoch, ServerOp};
@@ -433,7 +434,7 @@ impl Db {
         let tx = self
             .rexie
             .transaction(&[PENDING_OPS, LOG, VIEW], TransactionMode::ReadWrite)?;
-        settle(&tx.store(PENDING_OPS)?, settled).await?;
+        remove_settled(&tx.store(PENDING_OPS)?, settled).await?;
         let view = tx.store(VIEW)?;
         view.put(&position, Some(&JsValue::from_str(POSITION)))
             .await?;
@@ -578,7 +579,7 @@ impl Db {
 /// server confirms a device's ops in the order it sends them), so they mostly go with one
 /// range deletion; when they are not, one by one, every request made before any is
 /// awaited (deleting 2,000 ops one awaited after another took longer than the round).
-async fn settle(pending: &rexie::Store, settled: &[OpId]) -> Result<()> {
+async fn remove_settled(pending: &rexie::Store, settled: &[OpId]) -> Result<()> {
     let Ok(count) = u32::try_from(settled.len()) else {
         return Err(decode_err("too many ops settled at once"));
     };
@@ -635,7 +636,7 @@ async fn after(log: &rexie::Store, cursor: u64) -> Result<Vec<ServerOp>> {
     Ok(ops)
 }
 
-/// A confirmed op record as the op, its sequence number and its outcome.
+/// A confirmed op record of version 1 as the op, its sequence number and its outcome.
 fn server_op(value: &JsValue) -> Result<ServerOp> {
     let rec = OpRecord::from_js(value)?;
     let op = serde_json::from_str(&rec.op).map_err(decode_err)?;

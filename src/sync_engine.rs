@@ -224,9 +224,9 @@ async fn settle(app: AppState) -> Result<(), SyncProblem> {
     }
 }
 
-/// Writes a round's confirmed ops, the new cursor and the pending ops it settled (and, when
-/// due, the whole view), then shows them; if the disk refuses, memory goes back to what the disk holds. `last` when
-/// this is the sync's last round.
+/// Writes a round's confirmed ops and the new cursor, removes the pending ops it settled
+/// (and writes the whole view when due), then shows them; if the disk refuses, memory goes
+/// back to what the disk holds. `last` when this is the sync's last round.
 async fn commit(
     app: AppState,
     db: &Db,
