@@ -65,6 +65,16 @@ fn enrolment() -> Enrolment {
     }
 }
 
+/// `op` as `server` confirms it: pushed, with its number and outcome.
+fn confirm(server: &mut Ledger, op: &Op) -> ServerOp {
+    let pushed = server.push(op.clone(), chrono::Utc::now()).unwrap();
+    ServerOp {
+        seq: pushed.seq,
+        op: op.clone(),
+        outcome: pushed.outcome,
+    }
+}
+
 async fn fresh(name: &str) -> Db {
     Db::delete(name).await.unwrap();
     Db::open(name).await.unwrap()
@@ -82,18 +92,13 @@ async fn what_is_written_survives_a_reopen() {
     db.record_local(&c, 1.0).await.unwrap();
     // The server confirms the first one.
     let mut server = ledger();
-    let pushed = server.push(a.clone(), chrono::Utc::now()).unwrap();
-    let confirmed = vec![ServerOp {
-        seq: pushed.seq,
-        op: a.clone(),
-        outcome: pushed.outcome,
-    }];
-    let snapshot = SnapshotText::new(server.state(), pushed.seq).unwrap();
+    let confirmed = vec![confirm(&mut server, &a)];
+    let snapshot = SnapshotText::new(server.state(), confirmed[0].seq).unwrap();
     db.commit_confirmed(
         &confirmed,
         &[a.id],
         Some(server.epoch()),
-        pushed.seq,
+        confirmed[0].seq,
         Some(&snapshot),
     )
     .await
@@ -124,13 +129,7 @@ async fn what_is_written_survives_a_reopen() {
 async fn confirmed_ops_and_their_view_are_written_all_or_nothing() {
     let db = fresh("loket-test-atomic").await;
     let mut server = ledger();
-    let first = issue(1);
-    let p = server.push(first.clone(), chrono::Utc::now()).unwrap();
-    let one = vec![ServerOp {
-        seq: p.seq,
-        op: first,
-        outcome: p.outcome,
-    }];
+    let one = vec![confirm(&mut server, &issue(1))];
     let snapshot = SnapshotText::new(server.state(), 1).unwrap();
     db.commit_confirmed(&one, &[], Some(server.epoch()), 1, Some(&snapshot))
         .await
@@ -145,7 +144,7 @@ async fn confirmed_ops_and_their_view_are_written_all_or_nothing() {
     let py = server.push(y.clone(), chrono::Utc::now()).unwrap();
     let broken = vec![
         ServerOp {
-            seq: p.seq,
+            seq: one[0].seq,
             op: x.clone(),
             outcome: px.outcome,
         },
@@ -297,15 +296,7 @@ async fn settled_ops_leave_the_pending_ones_oldest_or_not() {
         db.record_local(op, 10.0 + i as f64).await.unwrap();
     }
     let mut server = ledger();
-    let mut confirmed = Vec::new();
-    for op in &ops {
-        let p = server.push(op.clone(), chrono::Utc::now()).unwrap();
-        confirmed.push(ServerOp {
-            seq: p.seq,
-            op: op.clone(),
-            outcome: p.outcome,
-        });
-    }
+    let confirmed: Vec<ServerOp> = ops.iter().map(|op| confirm(&mut server, op)).collect();
     // The two oldest.
     let ids: Vec<OpId> = ops[..2].iter().map(|op| op.id).collect();
     db.commit_confirmed(&confirmed[..2], &ids, Some(server.epoch()), 2, None)
@@ -398,13 +389,7 @@ async fn the_view_is_written_now_and_then_and_start_up_folds_what_came_after() {
     let mut server = ledger();
     let mut confirmed = Vec::new();
     for serial in 1..=5 {
-        let op = issue(serial);
-        let pushed = server.push(op.clone(), chrono::Utc::now()).unwrap();
-        confirmed.push(ServerOp {
-            seq: pushed.seq,
-            op,
-            outcome: pushed.outcome,
-        });
+        confirmed.push(confirm(&mut server, &issue(serial)));
     }
     let at_two = {
         let mut state = OfficeState::default();

@@ -111,3 +111,20 @@ pub fn happy_visit(ticket: crate::op::TicketRef) -> Vec<crate::op::OpBody> {
         }),
     ]
 }
+
+/// The handover of `ticket` with the longest signature a signature may be
+/// ([`crate::handover::MAX_POINTS`] points): the largest op a counter makes often.
+pub fn longest_handover(ticket: crate::op::TicketRef) -> crate::op::OpBody {
+    use crate::handover::{MAX_POINTS, Signature};
+    let points = (0..MAX_POINTS).map(|i| {
+        let i = u16::try_from(i).unwrap_or(u16::MAX);
+        [i % 1000, i % 700]
+    });
+    crate::op::OpBody::HandOver(crate::op::HandOver {
+        ticket,
+        signature: Signature {
+            strokes: vec![points.collect()],
+        },
+        old_card_returned: false,
+    })
+}

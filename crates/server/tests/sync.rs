@@ -476,31 +476,19 @@ async fn bodies_over_one_mebibyte_are_refused() {
 /// sends them in pushes of at most `MAX_PUSH_BYTES`, and the server takes each whole
 /// (a push it refused as too large would leave the tablet unable to send anything).
 async fn the_largest_push_a_device_makes_is_taken_whole() {
-    use loket_core::handover::{MAX_POINTS, Signature};
-    use loket_core::op::HandOver;
     use loket_core::sync::{MAX_PUSH, MAX_PUSH_BYTES, MAX_REQUEST_BYTES, Replica};
     let app = TestApp::start().await;
     let d = app.enrol("Loket 1").await;
     let base = app.staff_office(&d).await;
-    let strokes = vec![
-        (0..MAX_POINTS as u16)
-            .map(|i| [i % 1000, i % 700])
-            .collect(),
-    ];
     let mut tablet = Replica::default();
     for serial in 1..=40 {
+        let ticket = loket_core::TicketRef {
+            number: common::no(&d.letter, serial),
+            day: common::day(),
+        };
         tablet.record(common::op(
             &d,
-            loket_core::OpBody::HandOver(HandOver {
-                ticket: loket_core::TicketRef {
-                    number: common::no(&d.letter, serial),
-                    day: common::day(),
-                },
-                signature: Signature {
-                    strokes: strokes.clone(),
-                },
-                old_card_returned: false,
-            }),
+            loket_core::testing::longest_handover(ticket),
         ));
     }
     let request = tablet.request(MAX_PUSH);

@@ -528,29 +528,12 @@ mod tests {
 
     #[test]
     fn a_push_stays_within_its_bytes_and_the_rest_follows() {
-        use crate::handover::{MAX_POINTS, Signature};
-        use crate::op::{HandOver, OpBody};
         // Handovers signed with the longest signature a signature may be: 40 of them are
         // far over a push's bytes, though far under its count.
-        let strokes = vec![
-            (0..MAX_POINTS as u16)
-                .map(|i| [i % 1000, i % 700])
-                .collect(),
-        ];
         let mut tablet = Replica::default();
         for n in 1..=40 {
-            tablet.record(op(
-                n,
-                "dev-a",
-                0,
-                OpBody::HandOver(HandOver {
-                    ticket: tref("A", n as u16),
-                    signature: Signature {
-                        strokes: strokes.clone(),
-                    },
-                    old_card_returned: false,
-                }),
-            ));
+            let ticket = tref("A", n as u16);
+            tablet.record(op(n, "dev-a", 0, crate::testing::longest_handover(ticket)));
         }
         let mut sent = 0;
         let mut server = staffed_ledger();
