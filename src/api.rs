@@ -5,7 +5,7 @@ use loket_core::PublicStatus;
 use loket_core::credential::{CredentialId, Key};
 use loket_core::enrol::{AdminCodeIssued, DeviceInfo, EnrolFailures, EnrolRequest, Enrolment};
 use loket_core::sign_in::{
-    FirstAdmin, Issued, Revoke, Revoked, STAFF_HEADER, SetPin, SignIn, SignedIn,
+    FirstAdmin, Issued, Revoke, Revoked, STAFF_HEADER, SetPin, SignIn, SignedIn, staff_header,
 };
 use loket_core::status_link::StatusLink;
 use loket_core::sync::{SyncRequest, SyncResponse};
@@ -183,11 +183,6 @@ pub async fn set_pin(
 ) -> Result<(), ApiError> {
     let init = post_init(Some(token), Some(&staff_header(credential, key)), request)?;
     send_text("/api/staff/pin", &init).await.map(drop)
-}
-
-/// The `x-loket-staff` value of the signed-in person's credential.
-fn staff_header(credential: CredentialId, key: &Key) -> String {
-    format!("{credential} {}", key.call_token())
 }
 
 /// A GET of `path` as the signed-in person of this device (a staff route).

@@ -236,15 +236,13 @@ async fn commit(
     let confirmed = &received.confirmed;
     let engine = app.engine.get_value();
     let since = engine.snapshot_cursor.get();
-    let due = app
-        .replica
-        .with_value(|r| crate::store::snapshot_due(r.cursor().saturating_sub(since), last));
     // The whole view only now and then: mostly a round trip writes its ops. Mid-sync it
     // goes with its round; at a sync's end after it, once staff see the round confirmed
     // (the view only spares start-up a fold, and its text takes a while to make).
-    let (epoch, cursor, snapshot) = app.replica.with_value(|r| {
+    let (due, epoch, cursor, snapshot) = app.replica.with_value(|r| {
+        let due = crate::store::snapshot_due(r.cursor().saturating_sub(since), last);
         let snapshot = (due && !last).then(|| SnapshotText::new(r.confirmed(), r.cursor()));
-        (r.epoch().cloned(), r.cursor(), snapshot.transpose())
+        (due, r.epoch().cloned(), r.cursor(), snapshot.transpose())
     });
     let snapshot = snapshot.map_err(|e| {
         leptos::logging::error!("the view cannot be saved: {e}");

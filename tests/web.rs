@@ -75,6 +75,12 @@ fn confirm(server: &mut Ledger, op: &Op) -> ServerOp {
     }
 }
 
+/// The pending ops `db` loads, in their order.
+async fn pending_of(db: &Db) -> Vec<Op> {
+    let loaded = db.load().await.unwrap();
+    loaded.pending.into_iter().map(|(_, op)| op).collect()
+}
+
 async fn fresh(name: &str) -> Db {
     Db::delete(name).await.unwrap();
     Db::open(name).await.unwrap()
@@ -302,14 +308,7 @@ async fn settled_ops_leave_the_pending_ones_oldest_or_not() {
     db.commit_confirmed(&confirmed[..2], &ids, Some(server.epoch()), 2, None)
         .await
         .unwrap();
-    let left: Vec<Op> = db
-        .load()
-        .await
-        .unwrap()
-        .pending
-        .into_iter()
-        .map(|(_, op)| op)
-        .collect();
+    let left = pending_of(&db).await;
     assert_eq!(left, ops[2..].to_vec());
     // Not the oldest: the fourth alone.
     db.commit_confirmed(
@@ -321,14 +320,7 @@ async fn settled_ops_leave_the_pending_ones_oldest_or_not() {
     )
     .await
     .unwrap();
-    let left: Vec<Op> = db
-        .load()
-        .await
-        .unwrap()
-        .pending
-        .into_iter()
-        .map(|(_, op)| op)
-        .collect();
+    let left = pending_of(&db).await;
     assert_eq!(left, vec![ops[2].clone(), ops[4].clone()]);
     assert_eq!(db.count_ops().await.unwrap(), (5, 2));
     db.close();

@@ -10,6 +10,11 @@ use serde::{Deserialize, Serialize};
 /// ([`Key::call_token`]).
 pub const STAFF_HEADER: &str = "x-loket-staff";
 
+/// The [`STAFF_HEADER`] value of the credential `credential` with its `key`.
+pub fn staff_header(credential: CredentialId, key: &Key) -> String {
+    format!("{credential} {}", key.call_token())
+}
+
 /// A staff member signs in on this device with their PIN.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -7,7 +7,7 @@ use loket_core::catalogue::CaseCode;
 use loket_core::credential::prove;
 use loket_core::enrol::{EnrolRequest, Enrolment};
 use loket_core::op::{ReceiveStock, TicketRef};
-use loket_core::sign_in::{FirstAdmin, Issued, SetPin, SignIn};
+use loket_core::sign_in::{FirstAdmin, Issued, STAFF_HEADER, SetPin, SignIn, staff_header};
 use loket_core::sync::{MAX_PUSH, Replica, SyncRequest, SyncResponse};
 use loket_core::{IssueTicket, Op, OpBody, OpId, StaffId, TicketNo};
 use serde::de::DeserializeOwned;
@@ -128,10 +128,7 @@ impl Device {
             .http
             .post(format!("{}/api/staff/pin", self.base))
             .bearer_auth(&self.enrolment.token)
-            .header(
-                "x-loket-staff",
-                format!("{} {}", admin.credential, admin.key.call_token()),
-            )
+            .header(STAFF_HEADER, staff_header(admin.credential, &admin.key))
             .json(&SetPin {
                 staff: staff.clone(),
                 pin: pin.to_owned(),

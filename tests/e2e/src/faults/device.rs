@@ -11,7 +11,7 @@ use chrono::Utc;
 use loket_core::catalogue::CaseCode;
 use loket_core::credential::prove;
 use loket_core::enrol::{EnrolRequest, Enrolment, RevokeDevice};
-use loket_core::sign_in::{FirstAdmin, Issued, STAFF_HEADER, SignIn};
+use loket_core::sign_in::{FirstAdmin, Issued, STAFF_HEADER, SignIn, staff_header};
 use loket_core::sync::rounds::{AfterFailure, RoundFailed, Settling};
 use loket_core::sync::{Epoch, MAX_PUSH, Replica, SyncResponse};
 use loket_core::{
@@ -294,11 +294,7 @@ impl SimDevice {
     /// As the office's admin signed in here, revokes `device` (straight to the server at
     /// `server`: the admin's own call is not what is under test).
     pub async fn revoke(&self, server: &str, device: &SimDevice) -> Result<(), Failed> {
-        let header = format!(
-            "{} {}",
-            self.credential.credential,
-            self.credential.key.call_token()
-        );
+        let header = staff_header(self.credential.credential, &self.credential.key);
         let request = RevokeDevice {
             device: device.disk.enrolment.device.clone(),
         };
